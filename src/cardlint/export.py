@@ -1,0 +1,127 @@
+"""CardRecord -> plain JSON data, with the span of every value kept beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cardlint.records import CardRecord, Located, Span
+
+Pointer = tuple[str | int, ...]
+Positions = dict[Pointer, Span]
+
+_SCALARS = (
+    "title",
+    "organization",
+    "organization_link",
+    "released",
+    "access",
+    "access_emoji",
+    "type",
+    "overview",
+    "ratio",
+    "verdict",
+    "alscore",
+    "tier",
+    "formula",
+    "notes",
+    "related_org",
+    "last_updated",
+)
+
+
+def to_data(record: CardRecord) -> tuple[dict[str, Any], Positions]:
+    """The record as JSON data (missing fields omitted) and each value's span."""
+    data: dict[str, Any] = {"path": record.path}
+    where: Positions = {}
+
+    def put(key: str, located: Located[Any] | None, value: Any = None) -> None:
+        if located is not None:
+            data[key] = located.value if value is None else value
+            where[(key,)] = located.span
+
+    for name in _SCALARS:
+        put(name, getattr(record, name))
+    if record.alscore is not None and record.tier is None:
+        data["tier"] = None
+    for name in ("params", "tokens"):
+        located = getattr(record, name)
+        if located is not None:
+            data[name] = located.value
+            data[name + "_raw"] = located.raw
+            where[(name,)] = where[(name + "_raw",)] = located.span
+    for name in ("tagline", "dataset", "tags"):
+        located = getattr(record, name)
+        put(name, located, list(located.value) if located else None)
+    _lists(record, data, where)
+    return data, where
+
+
+def _lists(record: CardRecord, data: dict[str, Any], where: Positions) -> None:
+    if record.benchmarks:
+        data["benchmarks"] = {b.name: b.score.value for b in record.benchmarks}
+        for bench in record.benchmarks:
+            where[("benchmarks", bench.name)] = bench.score.span
+        where[("benchmarks",)] = record.benchmarks[0].row
+    data["analysis"] = [a.value for a in record.analysis]
+    for index, line in enumerate(record.analysis):
+        where[("analysis", index)] = line.span
+    data["resources"] = [
+        {"kind": r.kind, "text": r.text, "target": r.target.value} for r in record.resources
+    ]
+    for index, res in enumerate(record.resources):
+        where[("resources", index)] = res.line
+        where[("resources", index, "target")] = res.target.span
+    for name in ("profile_link", "architecture_link"):
+        link = getattr(record, name)
+        if link is not None:
+            data[name] = link.target
+            where[(name,)] = link.target_span
+    data["links"] = [
+        {"text": k.text, "target": k.target, "line": k.span.line, "column": k.span.column}
+        for k in record.links
+    ]
+
+
+def flat_row(data: dict[str, Any]) -> dict[str, Any]:
+    """One CSV row: scalars as they are, lists joined by `, `, one column per benchmark."""
+    row: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in {"links", "resources", "analysis"}:
+            continue
+        if key == "benchmarks":
+            row.update({name: "" if v is None else v for name, v in value.items()})
+        elif isinstance(value, list):
+            row[key] = ", ".join(map(str, value))
+        else:
+            row[key] = "" if value is None else value
+    for res in data.get("resources", []):
+        row["try_url" if res["kind"] == "try" else "docs_url"] = res["target"]
+    return row
+
+
+CSV_COLUMNS = (
+    "path",
+    "title",
+    "organization",
+    "released",
+    "access",
+    "type",
+    "params",
+    "params_raw",
+    "tokens",
+    "tokens_raw",
+    "ratio",
+    "verdict",
+    "alscore",
+    "tier",
+    "dataset",
+    "MMLU",
+    "MMLU-Pro",
+    "GPQA",
+    "HLE",
+    "tagline",
+    "tags",
+    "try_url",
+    "docs_url",
+    "last_updated",
+)

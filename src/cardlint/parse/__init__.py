@@ -1,0 +1,1 @@
+"""Markdown -> located records, one module per page kind."""

@@ -1,0 +1,17 @@
+"""What every reporter receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cardlint.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Report:
+    files: int
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for d in self.diagnostics if d.fixable)
