@@ -76,16 +76,22 @@ def lint_file(target: Target, config: Config, resolver: LinkResolver, root: Path
             )
         )
         return result
-    record, found = parse_card(loaded, target.rel)
-    result.record = record
+    result.record, result.diagnostics = lint_source(loaded, target.rel, config, resolver)
+    return result
+
+
+def lint_source(
+    source: Source, rel: str, config: Config, resolver: LinkResolver
+) -> tuple[CardRecord, list[Diagnostic]]:
+    """Parse, validate and check one card held in memory (`rel`: its path under the root)."""
+    record, found = parse_card(source, rel)
     incomplete = any(d.code.startswith("CL1") for d in found)
-    found += validate(record, target.display, incomplete)
-    context = CardContext(loaded, record, config, resolver)
+    found += validate(record, source.path, incomplete)
+    context = CardContext(source, record, config, resolver)
     for rule in registry.checks():
         assert rule.check is not None
         found.extend(rule.check(context))
-    result.diagnostics = sorted(found, key=Diagnostic.sort_key)
-    return result
+    return record, sorted(found, key=Diagnostic.sort_key)
 
 
 def lint(targets: Iterable[Target], config: Config, root: Path) -> list[FileResult]:
