@@ -79,6 +79,8 @@ def _field_name(path: Pointer) -> str:
 def _message(error: Any) -> str:
     if error.validator == "format":
         return f"{error.instance!r} is not a real calendar date"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} is not {error.schema['description']}"
     if error.validator == "required":
         return str(error.message).replace("is a required property", "is required")
     return str(error.message)

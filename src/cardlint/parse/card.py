@@ -141,6 +141,7 @@ def _match_section(builder: Builder, section: Section, part: _Part) -> None:
     _match_part(builder, part, section.slots, part.heading)
     if section.key == "performance benchmarks":
         benchmark_rows(builder)
+        _check_table(builder, part)
         builder.fields["analysis_slot"] = _analysis_slot(builder, part)
 
 
@@ -171,7 +172,7 @@ def _match_part(
 ) -> None:
     hits: dict[str, list[Hit]] = {}
     furthest = -1
-    for line, block in _lines(builder, part):
+    for line, _block in _lines(builder, part):
         index = _slot_for(slots, line.text)
         if index is None:
             builder.report_line("CL107", line, f"unexpected line `{_short(line.text)}`")
@@ -185,7 +186,6 @@ def _match_part(
             builder.report_line("CL104", line, f"{_label(slot)} line is out of order")
         furthest = max(furthest, index)
         taken.append(Hit(slot, line, slot.pattern.fullmatch(line.text)))  # type: ignore[arg-type]
-        _check_block(builder, slot, line, block)
     _missing_slots(builder, slots, hits, part, heading)
     for name, taken in hits.items():
         handler = HANDLERS.get(name.split(":")[0])
@@ -200,14 +200,19 @@ def _slot_for(slots: tuple[Slot, ...], text: str) -> int | None:
     return None
 
 
-def _check_block(builder: Builder, slot: Slot, line: Line, block: Block) -> None:
-    if slot.name.startswith(("bench:", "table_")) and block.kind != "table":
-        builder.report_line(
-            "CL106",
-            line,
-            "benchmark table row is malformed: the table does not render "
-            "(every row needs exactly 3 cells and the table a header and `|---|` rule)",
-        )
+def _check_table(builder: Builder, part: _Part) -> None:
+    """One finding when the table does not render and no bad row already explains why."""
+    if any(b.kind == "table" for b in part.blocks) or _has(builder, "CL106"):
+        return
+    for line, _ in _lines(builder, part):
+        if line.text.startswith("|"):
+            builder.report_line(
+                "CL106",
+                line,
+                "benchmark table does not render as a table "
+                "(it needs a header row, a `|---|` rule and 3 cells a row)",
+            )
+            return
 
 
 def _missing_slots(
@@ -219,8 +224,8 @@ def _missing_slots(
 ) -> None:
     source = builder.source
     for index, slot in enumerate(slots):
-        if not slot.required or slot.name in hits:
-            continue
+        if not slot.required or slot.name in hits or slot.name == "title":
+            continue  # a missing title is CL101, reported once for the whole card
         following = [hits[s.name][0].line for s in slots[index + 1 :] if s.name in hits]
         if following:
             where = source.span(following[0].start, following[0].start)

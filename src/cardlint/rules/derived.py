@@ -317,14 +317,24 @@ def stale_analysis(ctx: CardContext) -> Iterator[Diagnostic]:
                 )
         return
     slot = record.analysis_slot
-    new = "".join("\n\n" + line for line in expected)
-    span = record.analysis[len(expected)].span if len(written) > len(expected) else slot
-    message = (
-        f"extra analysis line: the scores call for {len(expected)}"
-        if len(written) > len(expected)
-        else f"missing analysis line `{expected[len(written)]}`"
+    fix = Fix("Rewrite the analysis lines", (Edit(slot, "".join("\n\n" + x for x in expected)),))
+    if len(written) > len(expected):
+        extra = record.analysis[len(expected)]
+        yield ctx.finding(
+            "CL306", extra.span, f"extra analysis line: the scores call for {len(expected)}", fix
+        )
+        return
+    missing = expected[len(written)]
+    cause = _cause(record, missing)
+    yield ctx.finding(
+        "CL306", cause.span if cause else slot, f"missing analysis line `{missing}`", fix
     )
-    yield ctx.finding("CL306", span, message, Fix("Rewrite the analysis lines", (Edit(slot, new),)))
+
+
+def _cause(record: CardRecord, line: str) -> Located[float | None] | None:
+    """The score cell that calls for an analysis line: where a reader should look."""
+    name = "MMLU" if "MMLU" in line else "GPQA"
+    return next((b.score for b in record.benchmarks if b.name == name), None)
 
 
 @rule(
