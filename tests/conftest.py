@@ -11,8 +11,12 @@ CARDS = FIXTURES / "cards"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "llm-leaderboard"
 
 settings.register_profile(
-    "ci", max_examples=300, derandomize=True, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
+    "ci",
+    max_examples=300,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -44,7 +44,9 @@ def _expected_codes() -> dict[str, list[Path]]:
 UNIT_TESTED = {
     "CL201": "test_schema.py::test_required_and_type_errors_map_to_codes",
     "CL202": "test_schema.py::test_required_and_type_errors_map_to_codes",
-    "CL901": "test_source.py", "CL902": "test_source.py", "CL903": "test_source.py",
+    "CL901": "test_source.py",
+    "CL902": "test_source.py",
+    "CL903": "test_source.py",
     "CL904": "test_source.py",
 }
 

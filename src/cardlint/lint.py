@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,9 @@ def read_error(error: ReadError) -> Diagnostic:
 def _symlink_escapes(target: Target, root: Path) -> bool:
     if not target.path.is_symlink():
         return False
-    real = target.path.resolve()
-    root = root.resolve()
+    # realpath never raises: a loop comes back as a path, and reading it fails as CL901.
+    real = Path(os.path.realpath(target.path))
+    root = Path(os.path.realpath(root))
     return real != root and root not in real.parents
 
 

@@ -191,7 +191,7 @@ _declare(
     "Reports a path that cannot be opened or read: permissions, a directory named "
     "`*.md`, a broken symlink or a symlink loop.",
     _READ_WHY,
-    "`chmod 000 card.md`.",
+    "A card whose mode is `000`, or `models/lab/card.md` created as a folder.",
 )
 _declare(
     "CL902",

@@ -129,3 +129,12 @@ def checks() -> Iterator[Rule]:
 def _load() -> None:
     # Importing the family modules runs their @rule decorators once.
     from cardlint.rules import derived, links, parsing  # noqa: F401, PLC0415
+
+
+def markdown_table() -> str:
+    """The rule table of the README, generated so that it cannot drift."""
+    rows = ["| Code | Name | Fix | Severity | Summary |", "|---|---|---|---|---|"]
+    for r in all_rules():
+        fix = "yes" if r.fixable else ""
+        rows.append(f"| {r.code} | `{r.name}` | {fix} | {r.severity.value} | {r.summary} |")
+    return "\n".join(rows) + "\n"

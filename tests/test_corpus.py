@@ -1,0 +1,70 @@
+"""Smoke tests on the real corpus; skipped cleanly where it is absent."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from .helpers import run
+
+# Cards with a known, real defect (see the README's corpus section); all others are clean.
+KNOWN_DEFECTS = {
+    ("models/about-this-sheet.md", "CL108"),
+    ("models/deepseek-ai/deepseek-v31-base.md", "CL301"),
+    ("models/deepseek-ai/deepseek-v31-base.md", "CL304"),
+    ("models/deepseek-ai/deepseek-v31-terminus.md", "CL301"),
+    ("models/deepseek-ai/deepseek-v31-terminus.md", "CL304"),
+    ("models/argonne-national-laboratory/auroragpt-sciencegpt.md", "CL304"),
+    ("models/microsoft/pact.md", "CL304"),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_check(corpus: Path) -> str:
+    result = run("check", "--format", "json", str(corpus / "models"))
+    assert result.exit_code == 1
+    return result.stdout
+
+
+def _check(corpus: Path) -> list[dict[str, object]]:
+    data = json.loads(_cached_check(corpus))
+    assert data["files"] == 675
+    found: list[dict[str, object]] = data["diagnostics"]
+    for d in found:
+        d["rel"] = Path(str(d["path"])).resolve().relative_to(corpus.resolve()).as_posix()
+    return found
+
+
+def test_every_card_is_extracted_and_valid(corpus: Path) -> None:
+    result = run("extract", "--format", "jsonl", str(corpus / "models"))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 674
+    schema = json.loads(run("schema").stdout)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    invalid = {r["path"]: e.message for r in records for e in validator.iter_errors(r)}
+    assert invalid == {}
+    assert "about-this-sheet.md" in result.stderr
+
+
+def test_no_structure_or_schema_finding_on_the_corpus(corpus: Path) -> None:
+    found = _check(corpus)
+    structural = {(d["rel"], d["code"]) for d in found if str(d["code"])[2] in "12"}
+    assert structural == {("models/about-this-sheet.md", "CL108")}
+
+
+def test_derived_value_findings_are_exactly_the_known_defects(corpus: Path) -> None:
+    found = _check(corpus)
+    derived = {(d["rel"], d["code"]) for d in found if str(d["code"]).startswith("CL3")}
+    assert derived == {pair for pair in KNOWN_DEFECTS if pair[1].startswith("CL3")}
+
+
+def test_link_findings_by_kind(corpus: Path) -> None:
+    counts = Counter(str(d["code"]) for d in _check(corpus))
+    assert counts["CL401"] == 13  # architecture pages that were never generated
+    assert counts["CL405"] == 4  # words before a URL, or after it
+    assert counts["CL404"] == 26  # placeholder words in Try the Model
+    assert counts["CL108"] == 1
