@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import os
 import posixpath
 import re
@@ -47,6 +48,7 @@ _HOST_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "ws", "wss"})
 _WHITESPACE = re.compile(r"\s")
 
 
+@functools.lru_cache(maxsize=4096)
 def classify(target: str, allowlist: Sequence[str] = DEFAULT_ALLOWLIST) -> TargetKind:
     """Sort a link destination into a kind, from its text alone (no file system access).
 

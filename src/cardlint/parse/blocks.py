@@ -8,7 +8,6 @@ state subclass can stamp that offset on the token as it arrives.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -70,23 +69,36 @@ class Block:
     start: int
     end: int  # up to the next block; trailing newline excluded
     token: Token
+    rows: tuple[Line, ...]  # at least one, possibly empty
 
     @property
     def level(self) -> int:
         return int(self.token.get("attrs", {}).get("level", 0))
 
-    def lines(self, source: Source) -> Iterator[Line]:
-        pos = self.start
-        text = source.text
-        while pos < self.end:
-            stop = text.find("\n", pos, self.end)
-            stop = self.end if stop < 0 else stop
-            number, _ = source.position(pos)
-            yield Line(number, pos, stop, text[pos:stop])
-            pos = stop + 1
+    def lines(self, source: Source) -> tuple[Line, ...]:
+        return self.rows
 
     def text(self, source: Source) -> str:
         return source.text[self.start : self.end]
+
+
+def _rows(source: Source, start: int, end: int) -> tuple[Line, ...]:
+    first, _ = source.position(start)
+    text, rows, number, pos = source.text, [], first, start
+    while True:
+        stop = text.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        rows.append(Line(number, pos, stop, text[pos:stop]))
+        if stop >= end:
+            return tuple(rows)
+        pos, number = stop + 1, number + 1
+
+
+@lru_cache(maxsize=1)
+def _rules() -> list[str]:
+    # Card lines are read one by one, so mistune's list parser (a third of the block pass)
+    # would only split list items that are single lines anyway: they stay paragraphs.
+    return [name for name in _parser().block.rules if name != "list"]
 
 
 def parse_blocks(source: Source) -> list[Block]:
@@ -94,7 +106,7 @@ def parse_blocks(source: Source) -> list[Block]:
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     state = _LocatedState()
     state.process(text)
-    _parser().block.parse(state)
+    _parser().block.parse(state, _rules())
     tokens = sorted(state.tokens, key=lambda t: int(t.get(_START, 0)))
     limit = len(source.text)
     blocks: list[Block] = []
@@ -105,5 +117,5 @@ def parse_blocks(source: Source) -> list[Block]:
         while end > start and source.text[end - 1] == "\n":
             end -= 1
         if token["type"] != "blank_line":
-            blocks.append(Block(token["type"], start, end, token))
+            blocks.append(Block(token["type"], start, end, token, _rows(source, start, end)))
     return blocks

@@ -99,7 +99,7 @@ def _match_sections(builder: Builder, parts: list[_Part]) -> None:
         title = part.heading.token.get("text", "")
         key = heading_key(title)
         section = SECTION_BY_KEY.get(key)
-        head_line = next(part.heading.lines(source))
+        head_line = part.heading.lines(source)[0]
         if section is None:
             builder.report_line("CL107", head_line, f"unexpected section `{head_line.text}`")
             continue
@@ -148,7 +148,7 @@ def _match_section(builder: Builder, section: Section, part: _Part) -> None:
 def _free_text(builder: Builder, section: Section, part: _Part) -> None:
     source = builder.source
     if not part.blocks:
-        head = next(part.heading.lines(source))  # type: ignore[union-attr]
+        head = part.heading.lines(source)[0]  # type: ignore[union-attr]
         builder.report_line("CL102", head, f"section `{section.heading}` is empty")
         return
     start, end = part.blocks[0].start, part.blocks[-1].end
@@ -160,7 +160,7 @@ def _lines(builder: Builder, part: _Part) -> list[tuple[Line, Block]]:
     lines: list[tuple[Line, Block]] = []
     for block in part.blocks:
         if block.kind in {"block_code", "block_html"}:
-            first = next(block.lines(builder.source))
+            first = block.lines(builder.source)[0]
             builder.report_line("CL107", first, f"unexpected {block.kind.replace('_', ' ')}")
             continue
         lines.extend((line, block) for line in block.lines(builder.source) if line.text.strip())

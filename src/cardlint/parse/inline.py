@@ -41,27 +41,16 @@ def field_line(line: Line) -> FieldLine | None:
     )
 
 
-def _close(text: str, pos: int, opening: str, closing: str) -> int:
-    """Index of the bracket closing the one at `pos`, or -1."""
-    depth = 0
-    index = pos
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == opening:
-            depth += 1
-        elif char == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return -1
+# One level of nesting in the text and the target covers `[a [b]](x (y))`; deeper
+# nesting is not a link a card would hold.
+_LINK = re.compile(
+    r"\[(?P<text>(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*)\]"
+    r"\((?P<target>(?:[^()\\]|\\.|\([^()]*\))*)\)"
+)
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"(`+)[^`]*?\1", text)]
+    return [m.span() for m in re.finditer(r"(`+)[^`]*?\1", text)] if "`" in text else []
 
 
 def links_in(source: Source, line: Line) -> Iterator[Link]:
@@ -69,21 +58,9 @@ def links_in(source: Source, line: Line) -> Iterator[Link]:
     if "](" not in text:
         return
     skip = _code_spans(text)
-    pos = text.find("[")
-    while pos >= 0:
-        if any(a <= pos < b for a, b in skip):
-            pos = text.find("[", pos + 1)
-            continue
-        close = _close(text, pos, "[", "]")
-        if close < 0:
-            return
-        if close + 1 < len(text) and text[close + 1] == "(":
-            end = _close(text, close + 1, "(", ")")
-            if end > 0:
-                yield _link(source, line, pos, close, end)
-                pos = text.find("[", end)
-                continue
-        pos = text.find("[", pos + 1)
+    for match in _LINK.finditer(text):
+        if not any(a <= match.start() < b for a, b in skip):
+            yield _link(source, line, match.start(), match.end("text"), match.end() - 1)
 
 
 def _link(source: Source, line: Line, open_: int, close: int, end: int) -> Link:

@@ -15,11 +15,7 @@ from cardlint.rules.registry import rule
 
 
 def _paths(ctx: CardContext) -> Iterator[tuple[Link, linkcheck.Resolution, str | None]]:
-    """Every path link of the card with where it lands and its anchor."""
-    for link in ctx.record.links:
-        if linkcheck.classify(link.target, ctx.config.link_allowlist) is TargetKind.PATH:
-            path, anchor = linkcheck.split_anchor(link.target)
-            yield link, ctx.resolver.resolve(ctx.record.path, path), anchor
+    return iter(ctx.path_links)
 
 
 @rule("CL401", "broken-relative-link", "Relative link target does not exist")
@@ -92,11 +88,13 @@ def broken_anchor(ctx: CardContext) -> Iterator[Diagnostic]:
     ## Fix safety
     No fix: several headings may be meant.
     """
-    own = linkcheck.anchors(h.text for h in ctx.record.headings)
+    own: frozenset[str] | None = None
     for link in ctx.record.links:
         kind = linkcheck.classify(link.target, ctx.config.link_allowlist)
         if kind is TargetKind.ANCHOR:
             anchor = linkcheck.split_anchor(link.target)[1]
+            if own is None:
+                own = linkcheck.anchors(h.text for h in ctx.record.headings)
             if anchor and anchor not in own:
                 yield _anchor_finding(ctx, link, anchor, "this page")
     for link, found, anchor in _paths(ctx):
