@@ -199,7 +199,7 @@ def stale_alscore(ctx: CardContext) -> Iterator[Diagnostic]:
     value = derive.alscore(*inputs, ctx.config)
     whole = ctx.source.span(record.alscore.span.start, record.tier_slot.end)
     formula = f"√({_num(inputs[0])} × {_num(inputs[1])}) ÷ {ctx.config.alscore_divisor:g}"
-    if value is None and record.alscore.raw != "-":
+    if value is None and ctx.text(whole) != "-":
         yield ctx.replace(
             "CL304",
             whole,
@@ -324,7 +324,7 @@ def stale_analysis(ctx: CardContext) -> Iterator[Diagnostic]:
             "CL306", extra.span, f"extra analysis line: the scores call for {len(expected)}", fix
         )
         return
-    missing = expected[len(written)]
+    missing = next(line for line in expected if line not in written)
     cause = _cause(record, missing)
     yield ctx.finding(
         "CL306", cause.span if cause else slot, f"missing analysis line `{missing}`", fix

@@ -1,0 +1,376 @@
+"""Apply the fixes that rules attach, re-lint until stable, verify, then write atomically.
+
+The only module that writes files. Edits address the LF-normalised text; they are carried
+over to the text as it is on disk, so newline style, BOM and every byte outside the edits
+survive. Nothing is written that cannot be vouched for: the result must parse, change only
+the record fields that the applied fixes target, and raise no finding that was not there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cardlint.config import Config
+from cardlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from cardlint.discover import Target
+from cardlint.export import to_data
+from cardlint.linkcheck import LinkResolver
+from cardlint.lint import lint_file, lint_source
+from cardlint.records import CardRecord, Span
+from cardlint.source import BOM, Source, from_text
+
+MAX_ROUNDS = 10
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One card fixed in memory. `text` is in the file's own newline style, BOM excluded."""
+
+    source: Source
+    text: str
+    before: tuple[Diagnostic, ...]
+    after: tuple[Diagnostic, ...]
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.error is None and self.text != self.source.original
+
+    @property
+    def data(self) -> bytes:
+        return ((BOM if self.source.bom else "") + self.text).encode("utf-8")
+
+    @property
+    def fixed(self) -> int:
+        # Verification guarantees no finding appeared, so the difference is what went away.
+        return max(0, len(self.before) - len(self.after)) if self.changed else 0
+
+
+@dataclass(frozen=True)
+class FileFix:
+    """What `cardlint fix` did to one target; `before`/`after` are its text as on disk."""
+
+    target: Target
+    remaining: tuple[Diagnostic, ...]
+    fixed: int = 0
+    before: str = ""
+    after: str = ""
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+# --- choosing and applying edits ----------------------------------------------------------
+
+
+def applicable(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> list[Fix]:
+    """The fixes that may be applied, in the order of their first edit."""
+    allowed = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
+    fixes = [d.fix for d in diagnostics if d.fix is not None and d.fix.edits]
+    chosen = [f for f in fixes if f.applicability in allowed]
+    return sorted(chosen, key=lambda f: min((e.span.start, e.span.end) for e in f.edits))
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    """Two edits conflict when they share a character or insert at one same point."""
+    if a.start == a.end == b.start == b.end:
+        return True  # two insertions at one point: their order would be a guess
+    return a.start < b.end and b.start < a.end
+
+
+def select(fixes: Sequence[Fix]) -> list[Edit]:
+    """All edits of every fix that conflicts with no edit already chosen (whole fixes only)."""
+    chosen: list[Edit] = []
+    for fix in fixes:
+        taken = list(chosen)
+        for edit in fix.edits:  # a fix whose own edits collide is skipped as well
+            if any(overlaps(edit.span, other.span) for other in taken):
+                break
+            taken.append(edit)
+        else:
+            chosen = taken
+    return sorted(chosen, key=lambda e: (e.span.start, e.span.end))
+
+
+def splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """Apply sorted, non-overlapping (start, end, new) replacements in one pass."""
+    parts, cursor = [], 0
+    for start, end, new in edits:
+        parts += [text[cursor:start], new]
+        cursor = end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def original_line_starts(original: str) -> list[int]:
+    """Where each line starts in the on-disk text (`\\r\\n`, `\\r` and `\\n` end a line)."""
+    return [0, *(m.end() for m in _LINE_END.finditer(original))]
+
+
+def to_original(source: Source, edits: Iterable[Edit], newline: str) -> list[tuple[int, int, str]]:
+    """Carry LF-text edits over to `source.original`.
+
+    Normalising maps every line ending to one `\\n` and leaves line contents alone, so a
+    (line, column) position names the same character in both texts.
+    """
+    starts = original_line_starts(source.original)
+
+    def offset(at: int) -> int:
+        line, column = source.position(at)
+        return starts[line - 1] + column - 1
+
+    # Inserted lines take the file's own newline style.
+    return [
+        (offset(e.span.start), offset(e.span.end), e.text.replace("\n", newline)) for e in edits
+    ]
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+def field_spans(record: CardRecord) -> list[tuple[str, Span]]:
+    """Each top-level record field with the spans of its characters, empty slots included."""
+    _, where = to_data(record)
+    spans = [(str(pointer[0]), span) for pointer, span in where.items()]
+    spans += [("links", link.span) for link in record.links]
+    # A missing tier or analysis line has no characters, only a place where a fix inserts it.
+    if record.tier_slot is not None:
+        spans.append(("tier", record.tier_slot))
+    if record.analysis_slot is not None:
+        spans.append(("analysis", record.analysis_slot))
+    return spans
+
+
+def touches(edit: Span, target: Span) -> bool:
+    if edit.start == edit.end or target.start == target.end:
+        # An insertion touches what it lands in or next to; an empty slot what covers it.
+        return target.start <= edit.end and edit.start <= target.end
+    return edit.start < target.end and target.start < edit.end
+
+
+def fields_touched(record: CardRecord, edits: Iterable[Edit]) -> set[str]:
+    spans = field_spans(record)
+    return {name for e in edits for name, span in spans if touches(e.span, span)}
+
+
+def comparable(record: CardRecord) -> dict[str, Any]:
+    """The record as data, minus link positions, which move whenever a line is added."""
+    data, _ = to_data(record)
+    data["links"] = [{"text": k["text"], "target": k["target"]} for k in data["links"]]
+    return data
+
+
+def drifted(old: CardRecord, new: CardRecord, touched: set[str]) -> list[str]:
+    """Fields that changed although no applied edit targets them."""
+    a, b = comparable(old), comparable(new)
+    keys = (a.keys() | b.keys()) - touched
+    return sorted(k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+
+
+def line_map(old_text: str, new_text: str) -> dict[int, int]:
+    """Each 1-based line of the new text -> the line of the old text it came from."""
+    matcher = difflib.SequenceMatcher(None, old_text.split("\n"), new_text.split("\n"), False)
+    mapping: dict[int, int] = {}
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        for j in range(j1, j2):
+            # Inside a changed block, line k of the new block stands for line k of the old.
+            mapping[j + 1] = i1 + 1 + min(j - j1, max(i2 - i1 - 1, 0))
+    return mapping
+
+
+def new_findings(
+    old: Source, before: Iterable[Diagnostic], new: Source, after: Iterable[Diagnostic]
+) -> list[Diagnostic]:
+    known = {(d.code, d.span.line) for d in before}
+    mapping = line_map(old.text, new.text)
+    return [d for d in after if (d.code, mapping.get(d.span.line, d.span.line)) not in known]
+
+
+def verify(
+    start: tuple[Source, CardRecord, Sequence[Diagnostic]],
+    end: tuple[Source, CardRecord, Sequence[Diagnostic]],
+    touched: set[str],
+) -> str | None:
+    """Why the fixed text must not be written, or None when it may."""
+    appeared = new_findings(start[0], start[2], end[0], end[2])
+    if appeared:
+        found = ", ".join(f"{d.code} at line {d.span.line}" for d in appeared)
+        if any(d.code.startswith("CL1") for d in appeared):
+            return f"the fixed text would no longer parse ({found})"
+        return f"the fixes would introduce new findings ({found})"
+    changed = drifted(start[1], end[1], touched)
+    if changed:
+        return f"the fixes would change fields they do not target: {', '.join(changed)}"
+    return None
+
+
+# --- converging ---------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    source: Source
+    record: CardRecord
+    found: list[Diagnostic]
+    touched: set[str] = field(default_factory=set)
+
+
+def _reparse(source: Source, text: str) -> Source:
+    # from_text strips exactly one BOM: prefixing it keeps a text that starts with U+FEFF.
+    return from_text(source.path, BOM + text)
+
+
+def _step(state: _State, fixes: Sequence[Fix], newline: str) -> str:
+    edits = select(fixes)
+    state.touched |= fields_touched(state.record, edits)
+    return splice(state.source.original, to_original(state.source, edits, newline))
+
+
+def fix_source(
+    source: Source,
+    rel: str,
+    config: Config,
+    resolver: LinkResolver,
+    *,
+    unsafe: bool = False,
+    max_rounds: int = MAX_ROUNDS,
+) -> Outcome:
+    """Fix one card held in memory; nothing is written. `rel`: its path under the root."""
+    record, before = lint_source(source, rel, config, resolver)
+    state = _State(source, record, before)
+    for _ in range(max_rounds):
+        fixes = applicable(state.found, unsafe)
+        if not fixes:
+            return _finish(source, record, before, state)
+        text = _step(state, fixes, source.newline)
+        if text == state.source.original:
+            return _failed(source, before, "the fixes leave the text unchanged (no progress)")
+        state.source = _reparse(source, text)
+        state.record, state.found = lint_source(state.source, rel, config, resolver)
+    if applicable(state.found, unsafe):
+        return _failed(source, before, f"the fixes do not converge in {max_rounds} rounds")
+    return _finish(source, record, before, state)
+
+
+def _failed(source: Source, before: Sequence[Diagnostic], reason: str) -> Outcome:
+    return Outcome(source, source.original, tuple(before), tuple(before), reason)
+
+
+def _finish(
+    source: Source, record: CardRecord, before: Sequence[Diagnostic], state: _State
+) -> Outcome:
+    if state.source is source:
+        return Outcome(source, source.original, tuple(before), tuple(before))
+    end = (state.source, state.record, state.found)
+    refusal = verify((source, record, before), end, state.touched)
+    if refusal is not None:
+        return _failed(source, before, refusal)
+    return Outcome(source, state.source.original, tuple(before), tuple(state.found))
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def refusal(path: Path, root: Path) -> str | None:
+    """Why a file must not be written to at all, or None."""
+    if path.is_symlink():
+        return "is a symlink: not fixed (fix the file it points to)"
+    # realpath, not resolve(): it never raises, a symlink loop comes back as a path.
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if top not in real.parents:
+        return "lies outside the root: not fixed"
+    return None
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        temporary.chmod(mode)
+        # os.replace renames over the directory entry: a symlink there would be replaced,
+        # never followed (and refusal() already keeps symlinks out).
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    # Makes the rename durable; not every platform can open a directory, which is harmless.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def write_checked(path: Path, root: Path, outcome: Outcome) -> str | None:
+    """Write a verified outcome unless the file changed on disk meanwhile; the error or None."""
+    source = outcome.source
+    expected = ((BOM if source.bom else "") + source.original).encode("utf-8")
+    why = refusal(path, root)
+    if why is not None:
+        return why
+    try:
+        if path.read_bytes() != expected:
+            return "the file changed on disk while it was being fixed: not written"
+        write_atomic(path, outcome.data)
+    except OSError as exc:
+        return f"cannot write: {exc.strerror or exc.__class__.__name__}"
+    return None
+
+
+def fix_file(
+    target: Target,
+    config: Config,
+    resolver: LinkResolver,
+    root: Path,
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+) -> FileFix:
+    """Lint one target and fix it; unreadable, unparsed or unsafe paths are never written."""
+    result = lint_file(target, config, resolver, root)
+    remaining = tuple(result.diagnostics)
+    source = result.source
+    if source is None or result.record is None or not applicable(remaining, unsafe):
+        return FileFix(target, remaining)
+    unchanged = FileFix(target, remaining, before=source.original, after=source.original)
+    why = refusal(target.path, root)
+    if why is not None:
+        return _error(unchanged, why)
+    outcome = fix_source(source, target.rel, config, resolver, unsafe=unsafe)
+    if outcome.error is not None:
+        return _error(unchanged, outcome.error)
+    if write and outcome.changed:
+        why = write_checked(target.path, root, outcome)
+        if why is not None:
+            return _error(unchanged, why)
+    return FileFix(target, outcome.after, outcome.fixed, source.original, outcome.text)
+
+
+def _error(unchanged: FileFix, reason: str) -> FileFix:
+    return FileFix(
+        unchanged.target, unchanged.remaining, 0, unchanged.before, unchanged.after, reason
+    )
