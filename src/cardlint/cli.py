@@ -1,42 +1,83 @@
-"""click commands only: arguments -> run -> exit code."""
+"""click commands only: arguments -> options -> run -> exit code."""
 
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import json
-import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from cardlint import __version__
-from cardlint.config import DEFAULT
-from cardlint.diagnostics import Applicability, Diagnostic
-from cardlint.discover import Target, UsageError, discover, find_root
+from cardlint import __version__, run
+from cardlint.discover import UsageError
 from cardlint.export import CSV_COLUMNS, flat_row, to_data
-from cardlint.fix import FileFix, fix_file
-from cardlint.linkcheck import LinkResolver
-from cardlint.lint import FileResult, lint
-from cardlint.report import REPORTERS, jsonout
-from cardlint.report import text as text_report
-from cardlint.report.model import Report
+from cardlint.report import REPORTERS
 from cardlint.rules import registry
 from cardlint.schema import schema_text
+from cardlint.settings import describe
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = run.EXIT_CLEAN, run.EXIT_FINDINGS, run.EXIT_ERROR
+F = TypeVar("F", bound=Callable[..., Any])
+_FILE = click.Path(dir_okay=False, path_type=Path)
 
-_paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-_root = click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Repository root; links may not leave it. Default: the nearest "
-    "ancestor with .git or a cardlint config, else the folder holding "
-    "models/.",
-)
+
+def _selection_options(command: F) -> F:
+    """Options every command that reads cards shares: paths, root, settings, rule selection."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--root",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Repository root; links may not leave it. Default: the nearest "
+            "ancestor with .git or a cardlint config, else the folder holding models/.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=_FILE,
+            help="Read settings from FILE only (a pyproject.toml needs [tool.cardlint]).",
+        ),
+        click.option("--isolated", is_flag=True, help="Ignore every configuration file."),
+        click.option(
+            "--select",
+            multiple=True,
+            metavar="CODES",
+            help="Codes or prefixes to report, comma-separated (ALL: every rule); "
+            "replaces the configured selection.",
+        ),
+        click.option(
+            "--ignore",
+            multiple=True,
+            metavar="CODES",
+            help="Codes or prefixes not to report, comma-separated.",
+        ),
+        click.option(
+            "--extend-select",
+            multiple=True,
+            metavar="CODES",
+            help="Codes or prefixes to report on top of the selection.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _selection(kwargs: dict[str, Any]) -> run.Selection:
+    names = ("paths", "root", "config_file", "isolated", "select", "ignore", "extend_select")
+    return run.Selection(**{name: kwargs.pop(name) for name in names})
+
+
+def _guarded(action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,22 +86,8 @@ def cli() -> None:
     """Lint, cross-check and fix leaderboard model-card markdown."""
 
 
-def _targets(paths: Sequence[Path], root: Path | None) -> tuple[Path, list[Target]]:
-    chosen = list(paths) or [Path()]
-    base = root.absolute() if root else find_root(chosen)
-    if root is not None and not root.is_dir():
-        raise UsageError(f"--root {root} is not a directory")
-    return base, discover(chosen, base)
-
-
-def _run(paths: Sequence[Path], root: Path | None) -> tuple[list[Target], list[FileResult]]:
-    base, targets = _targets(paths, root)
-    return targets, lint(targets, DEFAULT, base)
-
-
 @cli.command()
-@_paths
-@_root
+@_selection_options
 @click.option(
     "--format",
     "fmt",
@@ -69,22 +96,55 @@ def _run(paths: Sequence[Path], root: Path | None) -> tuple[list[Target], list[F
     show_default=True,
     help="Output format.",
 )
-def check(paths: tuple[Path, ...], root: Path | None, fmt: str) -> None:
-    """Check model cards under PATHS (files or directories, default `.`)."""
-    try:
-        targets, results = _run(paths, root)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
-    diagnostics = tuple(
-        sorted((d for r in results for d in r.diagnostics), key=Diagnostic.sort_key)
-    )
-    click.echo(REPORTERS[fmt](Report(len(targets), diagnostics)), nl=False)
-    sys.exit(EXIT_FINDINGS if diagnostics else EXIT_CLEAN)
+@click.option("--output-file", type=_FILE, help="Write the report to FILE, not to stdout.")
+@click.option("--baseline", type=_FILE, help="Report only findings FILE does not record.")
+@click.option(
+    "--write-baseline",
+    type=_FILE,
+    help="Record every current finding in FILE as the baseline, and exit 0.",
+)
+@click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print the findings and nothing else.")
+@click.option(
+    "--show-source", is_flag=True, help="Show the offending line with a caret under each finding."
+)
+def check(**kwargs: Any) -> None:
+    """Check the cards and pages under PATHS (files or directories, default `.`)."""
+    selection = _selection(kwargs)
+    _guarded(lambda: run.check(run.CheckOptions(selection=selection, **kwargs)))
+
+
+@cli.command("fix")
+@_selection_options
+@click.option(
+    "--unsafe-fixes",
+    "unsafe",
+    is_flag=True,
+    help="Also apply fixes marked unsafe (e.g. CL308, CL503).",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Print a unified diff of the fixes instead of "
+    "writing them; exit 1 when there is something to fix.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of the findings that remain.",
+)
+def fix_(**kwargs: Any) -> None:
+    """Fix what can be derived under PATHS: verified, atomic, minimal edits."""
+    selection = _selection(kwargs)
+    _guarded(lambda: run.fix(run.FixOptions(selection=selection, **kwargs)))
 
 
 @cli.command()
-@_paths
-@_root
+@_selection_options
 @click.option(
     "--format",
     "fmt",
@@ -92,24 +152,28 @@ def check(paths: tuple[Path, ...], root: Path | None, fmt: str) -> None:
     default="json",
     show_default=True,
 )
-def extract(paths: tuple[Path, ...], root: Path | None, fmt: str) -> None:
+def extract(fmt: str, **kwargs: Any) -> None:
     """Export the parsed records of the cards under PATHS."""
-    try:
-        _, results = _run(paths, root)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
-    records = [to_data(r.record)[0] for r in results if r.record is not None]
-    failed = [
-        d for r in results if r.record is None and r.target.kind != "page" for d in r.diagnostics
-    ]
-    for diagnostic in failed:
-        click.echo(
-            f"{diagnostic.path}:{diagnostic.span.line}:{diagnostic.span.column}: "
-            f"{diagnostic.code} {diagnostic.message} (not extracted)",
-            err=True,
-        )
-    click.echo(_serialise(records, fmt), nl=False)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+    selection = _selection(kwargs)
+
+    def action() -> int:
+        _, results = run.lint_selection(selection)
+        records = [to_data(r.record)[0] for r in results if r.record is not None]
+        failed = [
+            d
+            for r in results
+            if r.record is None and r.target.kind != "page"
+            for d in r.diagnostics
+        ]
+        for d in failed:
+            click.echo(
+                f"{d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message} (not extracted)",
+                err=True,
+            )
+        click.echo(_serialise(records, fmt), nl=False)
+        return EXIT_FINDINGS if failed else EXIT_CLEAN
+
+    _guarded(action)
 
 
 def _serialise(records: list[dict[str, object]], fmt: str) -> str:
@@ -124,6 +188,19 @@ def _serialise(records: list[dict[str, object]], fmt: str) -> str:
     return out.getvalue()
 
 
+@cli.command("config")
+@_selection_options
+def config_(**kwargs: Any) -> None:
+    """Print the effective settings for PATHS and where each comes from."""
+    selection = _selection(kwargs)
+
+    def action() -> int:
+        click.echo(describe(run.settings_for(selection)), nl=False)
+        return EXIT_CLEAN
+
+    _guarded(action)
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of a card record."""
@@ -132,7 +209,7 @@ def schema() -> None:
 
 @cli.command("rules")
 def rules_() -> None:
-    """List every rule: code, name, fix, summary."""
+    """List every rule: code, name, fix, severity, summary."""
     rows = registry.all_rules()
     width = max(len(r.name) for r in rows)
     for r in rows:
@@ -148,98 +225,6 @@ def rule_(code: str) -> None:
     if found is None:
         raise click.UsageError(f"unknown rule code {code!r}; see `cardlint rules`")
     click.echo(found.markdown(), nl=False)
-
-
-@cli.command("fix")
-@_paths
-@_root
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe (e.g. CL308).")
-@click.option(
-    "--diff",
-    "show_diff",
-    is_flag=True,
-    help="Print a unified diff of the fixes instead of writing them; exit 1 when there is "
-    "something to fix.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format of the findings that remain.",
-)
-def fix_(
-    paths: tuple[Path, ...], root: Path | None, unsafe_fixes: bool, show_diff: bool, fmt: str
-) -> None:
-    """Fix what can be fixed in the cards under PATHS; verified, atomic, minimal edits."""
-    try:
-        base, targets = _targets(paths, root)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
-    resolver = LinkResolver(base)
-    results = [
-        fix_file(t, DEFAULT, resolver, base, unsafe=unsafe_fixes, write=not show_diff)
-        for t in targets
-    ]
-    for failed in (r for r in results if r.error):
-        click.echo(f"{failed.target.display}: not fixed: {failed.error}", err=True)
-    errors = any(r.error for r in results)
-    if show_diff:
-        click.echo("".join(_fix_diff(r) for r in results if r.changed), nl=False)
-        click.echo(_fix_summary(results, "Would fix"), err=True)
-        sys.exit(EXIT_FINDINGS if errors or any(r.changed for r in results) else EXIT_CLEAN)
-    remaining = tuple(sorted((d for r in results for d in r.remaining), key=Diagnostic.sort_key))
-    render = _fix_json if fmt == "json" else _fix_text
-    click.echo(render(results, remaining), nl=False)
-    sys.exit(EXIT_FINDINGS if errors or remaining else EXIT_CLEAN)
-
-
-def _fix_summary(results: Sequence[FileFix], verb: str) -> str:
-    fixed = sum(r.fixed for r in results)
-    files = sum(1 for r in results if r.changed)
-    left = sum(len(r.remaining) for r in results)
-    return (
-        f"{verb} {fixed} finding{'s' * (fixed != 1)} in {files} file{'s' * (files != 1)} "
-        f"({left} remaining)."
-    )
-
-
-def _fix_text(results: Sequence[FileFix], remaining: Sequence[Diagnostic]) -> str:
-    lines = [text_report.line(d) for d in remaining]
-    unsafe = sum(
-        1 for d in remaining if d.fix is not None and d.fix.applicability is Applicability.UNSAFE
-    )
-    if unsafe:
-        lines.append(f"{unsafe} more fixable with `cardlint fix --unsafe-fixes`.")
-    return "\n".join([*lines, _fix_summary(results, "Fixed")]) + "\n"
-
-
-def _fix_json(results: Sequence[FileFix], remaining: Sequence[Diagnostic]) -> str:
-    data = {
-        "version": 1,
-        "files": len(results),
-        "fixed": sum(r.fixed for r in results),
-        "files_fixed": sum(1 for r in results if r.changed),
-        "not_fixed": [{"path": r.target.display, "reason": r.error} for r in results if r.error],
-        "diagnostics": [jsonout.entry(d) for d in remaining],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _fix_diff(result: FileFix) -> str:
-    """A unified diff that `git apply` takes from the root; line endings kept as on disk."""
-    old, new = _LINE.findall(result.before), _LINE.findall(result.after)
-    rel = result.target.rel
-    lines = difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")
-    # A last line without a newline would glue itself to the next diff line.
-    return "".join(
-        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
-        for line in lines
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,8 @@ from cardlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from cardlint.discover import Target
 from cardlint.export import to_data
 from cardlint.linkcheck import LinkResolver
-from cardlint.lint import lint_file, lint_source
-from cardlint.records import CardRecord, Span
+from cardlint.lint import Workspace, lint_source
+from cardlint.records import CardRecord, IndexPage, Span
 from cardlint.source import BOM, Source, from_text
 
 MAX_ROUNDS = 10
@@ -42,6 +42,7 @@ class Outcome:
     before: tuple[Diagnostic, ...]
     after: tuple[Diagnostic, ...]
     error: str | None = None
+    record: Any = None  # the record of `text` (None when fixing failed)
 
     @property
     def changed(self) -> bool:
@@ -161,7 +162,13 @@ def touches(edit: Span, target: Span) -> bool:
     return edit.start < target.end and target.start < edit.end
 
 
-def fields_touched(record: CardRecord, edits: Iterable[Edit]) -> set[str]:
+Record = CardRecord | IndexPage
+Relint = Callable[[Source], tuple[Any, list[Diagnostic]]]
+
+
+def fields_touched(record: Record, edits: Iterable[Edit]) -> set[str]:
+    if isinstance(record, IndexPage):
+        return set()  # index pages are compared by what they list, see drifted()
     spans = field_spans(record)
     return {name for e in edits for name, span in spans if touches(e.span, span)}
 
@@ -173,8 +180,23 @@ def comparable(record: CardRecord) -> dict[str, Any]:
     return data
 
 
-def drifted(old: CardRecord, new: CardRecord, touched: set[str]) -> list[str]:
+def listing(page: IndexPage) -> dict[str, Any]:
+    """What an index page lists, whatever its cells, counts and row order say."""
+    return {
+        "headings": [h.text for h in page.headings],
+        "tables": [
+            (t.header, sorted({r.link.target for r in t.rows if r.link})) for t in page.tables
+        ],
+        "counts": [c.label for c in page.counts],
+        "entries": [e.label.value for e in page.entries],
+    }
+
+
+def drifted(old: Record, new: Record, touched: set[str]) -> list[str]:
     """Fields that changed although no applied edit targets them."""
+    if isinstance(old, IndexPage) or isinstance(new, IndexPage):
+        a, b = listing(old), listing(new)  # type: ignore[arg-type]
+        return sorted(k for k in a if a[k] != b[k])
     a, b = comparable(old), comparable(new)
     keys = (a.keys() | b.keys()) - touched
     return sorted(k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT))
@@ -200,8 +222,8 @@ def new_findings(
 
 
 def verify(
-    start: tuple[Source, CardRecord, Sequence[Diagnostic]],
-    end: tuple[Source, CardRecord, Sequence[Diagnostic]],
+    start: tuple[Source, Record, Sequence[Diagnostic]],
+    end: tuple[Source, Record, Sequence[Diagnostic]],
     touched: set[str],
 ) -> str | None:
     """Why the fixed text must not be written, or None when it may."""
@@ -223,7 +245,7 @@ def verify(
 @dataclass
 class _State:
     source: Source
-    record: CardRecord
+    record: Record
     found: list[Diagnostic]
     touched: set[str] = field(default_factory=set)
 
@@ -247,9 +269,19 @@ def fix_source(
     *,
     unsafe: bool = False,
     max_rounds: int = MAX_ROUNDS,
+    relint: Relint | None = None,
 ) -> Outcome:
-    """Fix one card held in memory; nothing is written. `rel`: its path under the root."""
-    record, before = lint_source(source, rel, config, resolver)
+    """Fix one page held in memory; nothing is written. `rel`: its path under the root.
+
+    `relint` lints a text of the page (default: as a card, alone); index pages pass one
+    that compares against the leaderboard's cards.
+    """
+    if relint is None:
+
+        def relint(text: Source) -> tuple[Any, list[Diagnostic]]:
+            return lint_source(text, rel, config, resolver)
+
+    record, before = relint(source)
     state = _State(source, record, before)
     for _ in range(max_rounds):
         fixes = applicable(state.found, unsafe)
@@ -259,7 +291,7 @@ def fix_source(
         if text == state.source.original:
             return _failed(source, before, "the fixes leave the text unchanged (no progress)")
         state.source = _reparse(source, text)
-        state.record, state.found = lint_source(state.source, rel, config, resolver)
+        state.record, state.found = relint(state.source)
     if applicable(state.found, unsafe):
         return _failed(source, before, f"the fixes do not converge in {max_rounds} rounds")
     return _finish(source, record, before, state)
@@ -269,16 +301,16 @@ def _failed(source: Source, before: Sequence[Diagnostic], reason: str) -> Outcom
     return Outcome(source, source.original, tuple(before), tuple(before), reason)
 
 
-def _finish(
-    source: Source, record: CardRecord, before: Sequence[Diagnostic], state: _State
-) -> Outcome:
+def _finish(source: Source, record: Record, before: Sequence[Diagnostic], state: _State) -> Outcome:
     if state.source is source:
-        return Outcome(source, source.original, tuple(before), tuple(before))
+        return Outcome(source, source.original, tuple(before), tuple(before), record=record)
     end = (state.source, state.record, state.found)
     refusal = verify((source, record, before), end, state.touched)
     if refusal is not None:
         return _failed(source, before, refusal)
-    return Outcome(source, state.source.original, tuple(before), tuple(state.found))
+    return Outcome(
+        source, state.source.original, tuple(before), tuple(state.found), record=state.record
+    )
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -342,32 +374,50 @@ def write_checked(path: Path, root: Path, outcome: Outcome) -> str | None:
 
 
 def fix_file(
-    target: Target,
-    config: Config,
-    resolver: LinkResolver,
-    root: Path,
-    *,
-    unsafe: bool = False,
-    write: bool = True,
+    target: Target, workspace: Workspace, *, unsafe: bool = False, write: bool = True
 ) -> FileFix:
     """Lint one target and fix it; unreadable, unparsed or unsafe paths are never written."""
-    result = lint_file(target, config, resolver, root)
+    result = workspace.lint_file(target)
     remaining = tuple(result.diagnostics)
     source = result.source
-    if source is None or result.record is None or not applicable(remaining, unsafe):
+    record = result.record or result.page
+    if source is None or record is None or not applicable(remaining, unsafe):
         return FileFix(target, remaining)
     unchanged = FileFix(target, remaining, before=source.original, after=source.original)
-    why = refusal(target.path, root)
-    if why is not None:
-        return _error(unchanged, why)
-    outcome = fix_source(source, target.rel, config, resolver, unsafe=unsafe)
-    if outcome.error is not None:
-        return _error(unchanged, outcome.error)
-    if write and outcome.changed:
-        why = write_checked(target.path, root, outcome)
-        if why is not None:
-            return _error(unchanged, why)
+    why = refusal(target.path, workspace.root)
+    relint: Relint = (
+        (lambda text: workspace.lint_card(text, target.rel))
+        if result.record is not None
+        else (lambda text: workspace.lint_page(text, target.rel))
+    )
+    outcome = (
+        None
+        if why
+        else fix_source(
+            source, target.rel, workspace.config, workspace.resolver, unsafe=unsafe, relint=relint
+        )
+    )
+    if outcome is not None and outcome.error is None and write and outcome.changed:
+        why = write_checked(target.path, workspace.root, outcome)
+    why = why or (outcome.error if outcome else None)
+    if result.record is not None:  # the run goes on with the card as it is now on disk
+        kept = outcome.record if outcome and not why and outcome.changed else result.record
+        workspace.update_card(target.rel, kept)
+    if why is not None or outcome is None:
+        return _error(unchanged, why or "not fixed")
     return FileFix(target, outcome.after, outcome.fixed, source.original, outcome.text)
+
+
+def fix_files(
+    targets: Sequence[Target], workspace: Workspace, *, unsafe: bool = False, write: bool = True
+) -> list[FileFix]:
+    """Cards first, then the index pages, which are fixed from the cards as fixed."""
+    cards = [t for t in targets if t.kind != "page"]
+    done = {t.rel: fix_file(t, workspace, unsafe=unsafe, write=write) for t in cards}
+    workspace.refresh()
+    for target in (t for t in targets if t.kind == "page"):
+        done[target.rel] = fix_file(target, workspace, unsafe=unsafe, write=write)
+    return [done[t.rel] for t in targets]
 
 
 def _error(unchanged: FileFix, reason: str) -> FileFix:

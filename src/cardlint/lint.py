@@ -1,22 +1,27 @@
-"""The one-way pipeline for each file: read -> parse -> record -> schema -> rules."""
+"""The one-way pipeline: read -> parse -> record -> schema -> rules, file by file, then the
+cross-file rules with every card of the leaderboard, whichever files were passed."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cardlint import pages, suppress
+from cardlint.cardindex import Card, CardIndex
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
-from cardlint.discover import Target
+from cardlint.discover import Target, page_kind
 from cardlint.linkcheck import LinkResolver
 from cardlint.parse.card import parse_card
-from cardlint.records import CardRecord, Span
+from cardlint.parse.index import parse_index
+from cardlint.records import CardRecord, IndexPage, Span
 from cardlint.rules import registry
-from cardlint.rules.context import CardContext
+from cardlint.rules.context import CardContext, IndexContext, PageContext
 from cardlint.schema import validate
-from cardlint.source import ReadError, Source, read
+from cardlint.source import ReadError, Source, read, relpath
 
 
 @dataclass
@@ -24,17 +29,16 @@ class FileResult:
     target: Target
     source: Source | None = None
     record: CardRecord | None = None
+    page: IndexPage | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _at(path: str, line: int, column: int) -> Span:
+def _at(line: int, column: int) -> Span:
     return Span(0, 0, line, column, line, column)
 
 
 def read_error(error: ReadError) -> Diagnostic:
-    return Diagnostic(
-        error.path, _at(error.path, error.line, error.column), error.code, error.message
-    )
+    return Diagnostic(error.path, _at(error.line, error.column), error.code, error.message)
 
 
 def _symlink_escapes(target: Target, root: Path) -> bool:
@@ -42,44 +46,17 @@ def _symlink_escapes(target: Target, root: Path) -> bool:
         return False
     # realpath never raises: a loop comes back as a path, and reading it fails as CL901.
     real = Path(os.path.realpath(target.path))
-    root = Path(os.path.realpath(root))
-    return real != root and root not in real.parents
+    top = Path(os.path.realpath(root))
+    return real != top and top not in real.parents
 
 
 def load(target: Target, root: Path) -> Source | Diagnostic:
     if _symlink_escapes(target, root):
         return Diagnostic(
-            target.display,
-            _at(target.display, 1, 1),
-            "CL901",
-            "symlink points outside the root: not read",
+            target.display, _at(1, 1), "CL901", "symlink points outside the root: not read"
         )
     loaded = read(target.path, target.display)
     return read_error(loaded) if isinstance(loaded, ReadError) else loaded
-
-
-def lint_file(target: Target, config: Config, resolver: LinkResolver, root: Path) -> FileResult:
-    result = FileResult(target)
-    if target.kind == "page":
-        return result  # index pages are checked by the cross-file rules
-    loaded = load(target, root)
-    if isinstance(loaded, Diagnostic):
-        result.diagnostics.append(loaded)
-        return result
-    result.source = loaded
-    if target.kind == "misplaced":
-        result.diagnostics.append(
-            Diagnostic(
-                target.display,
-                _at(target.display, 1, 1),
-                "CL108",
-                f"markdown file under `models/` is not at `models/<lab>/<slug>.md`: "
-                f"`{target.rel}` is neither checked nor listed as a card",
-            )
-        )
-        return result
-    result.record, result.diagnostics = lint_source(loaded, target.rel, config, resolver)
-    return result
 
 
 def lint_source(
@@ -90,12 +67,183 @@ def lint_source(
     incomplete = any(d.code.startswith("CL1") for d in found)
     found += validate(record, source.path, incomplete)
     context = CardContext(source, record, config, resolver)
-    for rule in registry.checks():
+    for rule in registry.checks("card", "page"):
         assert rule.check is not None
         found.extend(rule.check(context))
-    return record, sorted(found, key=Diagnostic.sort_key)
+    return record, suppressed(source, found)
 
 
-def lint(targets: Iterable[Target], config: Config, root: Path) -> list[FileResult]:
-    resolver = LinkResolver(root)
-    return [lint_file(t, config, resolver, root) for t in targets]
+def suppressed(source: Source, found: list[Diagnostic]) -> list[Diagnostic]:
+    """Apply the file's `<!-- cardlint-disable … -->` comments; unused ones are findings."""
+    kept, about = suppress.apply(suppress.parse_suppressions(source), found)
+    return sorted(kept + about, key=Diagnostic.sort_key)
+
+
+def leaderboard_of(rel: str, is_dir: Iterable[str]) -> tuple[str, str] | None:
+    """(leaderboard folder, path inside it) of an index page, when it lies in one."""
+    folders = set(is_dir)
+    parts = rel.split("/")
+    for cut in range(len(parts) - 1, -1, -1):
+        base = "/".join(parts[:cut])
+        inner = "/".join(parts[cut:])
+        if posixpath.join(base, "models") in folders and pages.is_index(inner):
+            return base, inner
+    return None
+
+
+class Workspace:
+    """One run: the root, every parsed file, and each leaderboard's card index."""
+
+    def __init__(
+        self, root: Path, config: Config, enabled: Callable[[Diagnostic], bool] | None = None
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.enabled = enabled  # the selection: what is neither reported nor fixed is dropped
+        self.resolver = LinkResolver(root)
+        self._cards: dict[str, Card] = {}  # rel -> parsed card, passed or not
+        self._indexes: dict[str, CardIndex] = {}
+
+    # --- files -------------------------------------------------------------------------
+
+    def _selected(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        return found if self.enabled is None else [d for d in found if self.enabled(d)]
+
+    def lint_file(self, target: Target) -> FileResult:
+        result = FileResult(target)
+        loaded = load(target, self.root)
+        if isinstance(loaded, Diagnostic):
+            result.diagnostics = self._selected([loaded])
+            return result
+        result.source = loaded
+        if target.kind == "misplaced":
+            result.diagnostics = self._selected(suppressed(loaded, [_misplaced(target)]))
+        elif target.kind == "card":
+            result.record, result.diagnostics = self.lint_card(loaded, target.rel)
+        else:
+            result.page, result.diagnostics = self.lint_page(loaded, target.rel)
+        return result
+
+    def lint_card(self, source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
+        record, found = lint_source(source, rel, self.config, self.resolver)
+        self._cards[rel] = Card(rel, record)
+        return record, self._selected(found)
+
+    def lint_page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
+        page = parse_index(source, rel)
+        place = leaderboard_of(rel, self._folders(rel))
+        if place is None:
+            context = PageContext(source, page, self.config, self.resolver)
+            return page, self._selected(suppressed(source, _run(context, "page")))
+        index = self.card_index(place[0])
+        context = IndexContext(source, page, self.config, self.resolver, index, place[1])
+        return page, self._selected(suppressed(source, _run(context, "page", "index")))
+
+    # --- the leaderboard around a file ---------------------------------------------------
+
+    def _folders(self, rel: str) -> Iterator[str]:
+        parts = rel.split("/")
+        for cut in range(len(parts)):
+            base = "/".join(parts[:cut])
+            if (self.root / base / "models").is_dir():
+                yield posixpath.join(base, "models")
+
+    def card_index(self, base: str) -> CardIndex:
+        """Every card under `base/models/`, parsed once per run, passed on the command or not."""
+        if base not in self._indexes:
+            self._indexes[base] = CardIndex(base, self._read_cards(base))
+        return self._indexes[base]
+
+    def _read_cards(self, base: str) -> Iterator[Card]:
+        models = self.root / base / "models"
+        for path in sorted(models.glob("*/*.md")):
+            rel = posixpath.join(base, "models", path.parent.name, path.name)
+            if rel not in self._cards:
+                loaded = load(Target(path, rel, relpath(path), "card"), self.root)
+                if isinstance(loaded, Diagnostic):
+                    continue
+                self._cards[rel] = Card(rel, parse_card(loaded, rel)[0])
+            yield self._cards[rel]
+
+    def refresh(self) -> None:
+        """Rebuild the card indexes from the latest records, e.g. after cards were fixed."""
+        self._indexes.clear()
+
+    def update_card(self, rel: str, record: CardRecord) -> None:
+        self._cards[rel] = Card(rel, record)
+
+    def pages_listing(self, cards: Iterable[str], skip: set[str]) -> list[Target]:
+        """Index pages of the cards' leaderboards that link to any of them (`skip`: known)."""
+        wanted = set(cards)
+        found: list[Target] = []
+        for base in sorted({_base_of(rel) for rel in wanted}):
+            for path in _index_paths(self.root / base):
+                rel = Path(os.path.relpath(path, self.root)).as_posix()
+                if rel not in skip and _links_to(path, rel, wanted):
+                    found.append(Target(path, rel, relpath(path), page_kind(rel)))
+        return found
+
+
+def _base_of(card_rel: str) -> str:
+    return posixpath.dirname(posixpath.dirname(posixpath.dirname(card_rel)))
+
+
+def _index_paths(base: Path) -> Iterator[Path]:
+    for glob in pages.INDEX_GLOBS:
+        yield from sorted(base.glob(glob))
+
+
+def _links_to(path: Path, rel: str, cards: set[str]) -> bool:
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    folder = posixpath.dirname(rel)
+    return any(posixpath.relpath(card, folder or ".") in text for card in cards)
+
+
+def _run(context: PageContext, *scopes: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for rule in registry.checks(*scopes):
+        assert rule.check is not None
+        found.extend(rule.check(context))
+    return sorted(found, key=Diagnostic.sort_key)
+
+
+def _misplaced(target: Target) -> Diagnostic:
+    return Diagnostic(
+        target.display,
+        _at(1, 1),
+        "CL108",
+        f"markdown file under `models/` is not at `models/<lab>/<slug>.md`: "
+        f"`{target.rel}` is neither checked nor listed as a card",
+    )
+
+
+def with_listing_pages(workspace: Workspace, targets: list[Target]) -> list[Target]:
+    """The targets plus the index pages that list a passed card (pre-commit passes cards)."""
+    cards = [t.rel for t in targets if t.kind == "card"]
+    if not cards:
+        return targets
+    known = {t.rel for t in targets}
+    extra = workspace.pages_listing(cards, known)
+    return sorted([*targets, *extra], key=lambda t: t.rel)
+
+
+def lint(
+    targets: Iterable[Target],
+    config: Config,
+    root: Path,
+    enabled: Callable[[Diagnostic], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    workspace = Workspace(root, config, enabled)
+    chosen = with_listing_pages(workspace, list(targets))
+    # Cards first: index pages then compare against records parsed in this run.
+    ordered = sorted(chosen, key=lambda t: (t.kind == "page", t.rel))
+    results: dict[str, FileResult] = {}
+    for done, target in enumerate(ordered, start=1):
+        results[target.rel] = workspace.lint_file(target)
+        if progress is not None:
+            progress(done, len(ordered))
+    return [results[t.rel] for t in chosen]

@@ -106,3 +106,55 @@ class CardRecord:
             if bench.name == name:
                 return bench.score.value
         return None
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str  # stripped
+    span: Span  # the stripped text
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    span: Span  # the whole line, newline excluded
+    link: Link | None  # the first link of the row: the card it lists
+
+
+@dataclass(frozen=True)
+class Table:
+    section: str  # text of the nearest heading above, "" before any
+    header: tuple[str, ...]
+    rows: tuple[Row, ...]
+    span: Span  # header line to last row
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number an index page states: `**Total Models:** 36`, a badge, `**Count:** 29 models`."""
+
+    label: str
+    value: Located[int]
+    section: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A counted list item: `- [Meta AI](labs/meta-ai.md): 36 models`, `- Dense: 534 models`."""
+
+    section: str
+    label: Located[str]
+    link: Link | None
+    value: Located[int]
+    line: Span
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    path: str  # relative to the root, POSIX
+    title: Located[str] | None = None
+    tables: tuple[Table, ...] = ()
+    counts: tuple[Count, ...] = ()
+    entries: tuple[Entry, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    links: tuple[Link, ...] = ()

@@ -94,19 +94,21 @@ def _rows(source: Source, start: int, end: int) -> tuple[Line, ...]:
         pos, number = stop + 1, number + 1
 
 
-@lru_cache(maxsize=1)
-def _rules() -> list[str]:
+@lru_cache(maxsize=2)
+def _rules(tables: bool) -> list[str]:
     # Card lines are read one by one, so mistune's list parser (a third of the block pass)
     # would only split list items that are single lines anyway: they stay paragraphs.
-    return [name for name in _parser().block.rules if name != "list"]
+    # Index pages split their (long) tables themselves, so mistune need not split them too.
+    skip = {"list"} if tables else {"list", "table", "nptable"}
+    return [name for name in _parser().block.rules if name not in skip]
 
 
-def parse_blocks(source: Source) -> list[Block]:
+def parse_blocks(source: Source, *, tables: bool = True) -> list[Block]:
     """Top-level blocks in document order, blank lines dropped."""
     text = source.text if source.text.endswith("\n") else source.text + "\n"
     state = _LocatedState()
     state.process(text)
-    _parser().block.parse(state, _rules())
+    _parser().block.parse(state, _rules(tables))
     tokens = sorted(state.tokens, key=lambda t: int(t.get(_START, 0)))
     limit = len(source.text)
     blocks: list[Block] = []

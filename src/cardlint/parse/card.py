@@ -163,8 +163,24 @@ def _lines(builder: Builder, part: _Part) -> list[tuple[Line, Block]]:
             first = block.lines(builder.source)[0]
             builder.report_line("CL107", first, f"unexpected {block.kind.replace('_', ' ')}")
             continue
-        lines.extend((line, block) for line in block.lines(builder.source) if line.text.strip())
+        lines.extend(
+            (_uncommented(line), block) for line in block.lines(builder.source) if line.text.strip()
+        )
     return lines
+
+
+_TRAILING_COMMENT = re.compile(r"\s*<!--.*?-->\s*$")
+
+
+def _uncommented(line: Line) -> Line:
+    """A line without its end-of-line `<!-- … -->` (a suppression, say): it renders as nothing."""
+    if "<!--" not in line.text:
+        return line
+    match = _TRAILING_COMMENT.search(line.text)
+    if match is None or match.start() == 0:
+        return line
+    text = line.text[: match.start()]
+    return Line(line.number, line.start, line.start + len(text), text)
 
 
 def _match_part(

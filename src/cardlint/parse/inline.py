@@ -7,6 +7,7 @@ are found by bracket matching on the line rather than by the inline renderer.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,3 +79,14 @@ def _link(source: Source, line: Line, open_: int, close: int, end: int) -> Link:
         target_span=source.span(target_start, target_start + len(target)),
         text_span=source.span(base + open_ + 1, base + close),
     )
+
+
+def table_cells(text: str, base: int) -> list[tuple[int, int]]:
+    """Character ranges of the cells of `| a | b |` (pipes escaped by `\\` kept)."""
+    bounds = [i for i, c in enumerate(text) if c == "|" and (i == 0 or text[i - 1] != "\\")]
+    cells = []
+    for left, right in itertools.pairwise(bounds):
+        inner = text[left + 1 : right]
+        lead = len(inner) - len(inner.lstrip())
+        cells.append((base + left + 1 + lead, base + left + 1 + len(inner.rstrip())))
+    return cells

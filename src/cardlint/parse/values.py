@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cardlint.parse.inline import links_in
+from cardlint.parse.inline import links_in, table_cells
 from cardlint.parse.layout import BENCHMARKS
 from cardlint.records import Benchmark, Located, Resource, Span
 
@@ -184,17 +183,6 @@ def _benchmarks(builder: Builder, hits: list[Hit]) -> None:
         rows[hit.slot.name.split(":")[1]] = hit
 
 
-def _cells(text: str, base: int) -> list[tuple[int, int]]:
-    """Character ranges of the cells of `| a | b |` (pipes escaped by `\\` kept)."""
-    bounds = [i for i, c in enumerate(text) if c == "|" and (i == 0 or text[i - 1] != "\\")]
-    cells = []
-    for left, right in itertools.pairwise(bounds):
-        inner = text[left + 1 : right]
-        lead = len(inner) - len(inner.lstrip())
-        cells.append((base + left + 1 + lead, base + left + 1 + len(inner.rstrip())))
-    return cells
-
-
 def benchmark_rows(builder: Builder) -> None:
     """Turn the matched benchmark lines into Benchmark records, in the fixed order."""
     rows = builder.fields.pop("benchmarks_by_name", {})
@@ -210,7 +198,7 @@ def benchmark_rows(builder: Builder) -> None:
 
 def _benchmark(builder: Builder, name: str, hit: Hit) -> Benchmark | None:
     src = builder.source
-    cells = _cells(hit.line.text, hit.line.start)
+    cells = table_cells(hit.line.text, hit.line.start)
     row = src.span(hit.line.start, hit.line.end)
     if len(cells) != 3:
         builder.report("CL106", row, f"benchmark row `{name}` has {len(cells)} cells, expected 3")

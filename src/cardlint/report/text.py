@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
-from cardlint.diagnostics import Applicability, Diagnostic
+from collections import Counter
+from collections.abc import Mapping
+
+import click
+
+from cardlint.diagnostics import Applicability, Diagnostic, Severity
 from cardlint.report.model import Report
+from cardlint.rules import registry
+from cardlint.source import Source
 
 
-def line(diagnostic: Diagnostic) -> str:
+def _safe(diagnostic: Diagnostic) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and fix.applicability is Applicability.SAFE
+
+
+def line(diagnostic: Diagnostic, color: bool = False) -> str:
     span = diagnostic.span
-    safe = diagnostic.fix is not None and diagnostic.fix.applicability is Applicability.SAFE
-    mark = " [*]" if safe else ""
-    return (
-        f"{diagnostic.path}:{span.line}:{span.column}: {diagnostic.code}{mark} {diagnostic.message}"
-    )
+    mark = " [*]" if _safe(diagnostic) else ""
+    where = f"{diagnostic.path}:{span.line}:{span.column}:"
+    code = diagnostic.code
+    if color:
+        where = click.style(where, bold=True)
+        code = click.style(
+            code, fg="red" if diagnostic.severity is Severity.ERROR else "yellow", bold=True
+        )
+        mark = click.style(mark, fg="cyan") if mark else ""
+    return f"{where} {code}{mark} {diagnostic.message}"
+
+
+def source_excerpt(diagnostic: Diagnostic, source: Source | None, color: bool = False) -> str:
+    """The offending line, then a caret under the span (`^^^`), indented under the finding."""
+    if source is None or not 1 <= diagnostic.span.line <= source.line_count:
+        return ""
+    text = source.line_span(diagnostic.span.line)
+    content = source.text[text.start : text.end]
+    span = diagnostic.span
+    end = span.end_column if span.end_line == span.line else len(content) + 1
+    width = max(1, end - span.column)
+    caret = " " * (span.column - 1) + "^" * width
+    if color:
+        caret = click.style(caret, fg="red", bold=True)
+    number = f"{span.line:>4} | "
+    return f"{number}{content}\n{' ' * (len(number) - 2)}| {caret}"
 
 
 def summary(report: Report) -> str:
@@ -21,11 +54,7 @@ def summary(report: Report) -> str:
     if not count:
         return f"All checks passed ({files} file{'s' * (files != 1)} checked)."
     with_findings = len({d.path for d in report.diagnostics})
-    safe = sum(
-        1
-        for d in report.diagnostics
-        if d.fix is not None and d.fix.applicability is Applicability.SAFE
-    )
+    safe = sum(1 for d in report.diagnostics if _safe(d))
     unsafe = report.fixable - safe
     text = (
         f"Found {count} finding{'s' * (count != 1)} in {with_findings} of {files} "
@@ -39,5 +68,36 @@ def summary(report: Report) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [line(d) for d in report.diagnostics]
-    return "\n".join([*lines, summary(report)]) + "\n"
+    return render_with(report)
+
+
+def render_with(
+    report: Report,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    sources: Mapping[str, Source] | None = None,
+) -> str:
+    """The text report; `sources` turns on the source excerpt under each finding."""
+    lines = []
+    for diagnostic in report.diagnostics:
+        lines.append(line(diagnostic, color))
+        if sources is not None:
+            excerpt = source_excerpt(diagnostic, sources.get(diagnostic.path), color)
+            if excerpt:
+                lines.append(excerpt)
+    if not quiet:
+        lines.append(summary(report))
+    return "".join(f"{x}\n" for x in lines)
+
+
+def statistics(report: Report) -> str:
+    """One line per code: count, code, fix mark, name; most frequent first."""
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = {d.code for d in report.diagnostics if _safe(d)}
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = registry.get(code)
+        mark = "[*]" if code in fixable else "[ ]"
+        rows.append(f"{count:>6}  {code}  {mark} {rule.name if rule else ''}")
+    return "".join(f"{row}\n" for row in rows)

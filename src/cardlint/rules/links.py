@@ -10,16 +10,16 @@ from cardlint import derive, linkcheck
 from cardlint.diagnostics import Diagnostic, Severity
 from cardlint.linkcheck import Status, TargetKind
 from cardlint.records import Link, Span
-from cardlint.rules.context import CardContext
+from cardlint.rules.context import CardContext, PageContext
 from cardlint.rules.registry import rule
 
 
-def _paths(ctx: CardContext) -> Iterator[tuple[Link, linkcheck.Resolution, str | None]]:
+def _paths(ctx: PageContext) -> Iterator[tuple[Link, linkcheck.Resolution, str | None]]:
     return iter(ctx.path_links)
 
 
-@rule("CL401", "broken-relative-link", "Relative link target does not exist")
-def broken_link(ctx: CardContext) -> Iterator[Diagnostic]:
+@rule("CL401", "broken-relative-link", "Relative link target does not exist", scope="page")
+def broken_link(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Resolves every relative link (a target holding `/` or ending in `.md`) against the
@@ -46,8 +46,8 @@ def broken_link(ctx: CardContext) -> Iterator[Diagnostic]:
             )
 
 
-@rule("CL402", "link-leaves-root", "Relative link points outside the repository root")
-def leaves_root(ctx: CardContext) -> Iterator[Diagnostic]:
+@rule("CL402", "link-leaves-root", "Relative link points outside the repository root", scope="page")
+def leaves_root(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Reports a relative link that leaves the repository root, by `..` or through a symlink.
@@ -70,8 +70,8 @@ def leaves_root(ctx: CardContext) -> Iterator[Diagnostic]:
             )
 
 
-@rule("CL403", "broken-anchor", "Link anchor matches no heading of its page")
-def broken_anchor(ctx: CardContext) -> Iterator[Diagnostic]:
+@rule("CL403", "broken-anchor", "Link anchor matches no heading of its page", scope="page")
+def broken_anchor(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Checks `#anchor` links, to the same page or to another markdown page under the root,
@@ -107,10 +107,18 @@ def broken_anchor(ctx: CardContext) -> Iterator[Diagnostic]:
             yield _anchor_finding(ctx, link, anchor, f"`{found.rel_path}`")
 
 
-def _anchor_finding(ctx: CardContext, link: Link, anchor: str, where: str) -> Diagnostic:
+def _anchor_finding(ctx: PageContext, link: Link, anchor: str, where: str) -> Diagnostic:
     return ctx.finding(
         "CL403", link.target_span, f"anchor `#{anchor}` matches no heading of {where}"
     )
+
+
+def _existing_file(ctx: PageContext, link: Link) -> bool:
+    """`[license](LICENSE)`: a bare word that names a file beside the page is a path."""
+    if not link.target or any(c.isspace() for c in link.target):
+        return False
+    found = ctx.resolver.resolve(ctx.record.path, linkcheck.split_anchor(link.target)[0])
+    return found.status is Status.OK
 
 
 @rule(
@@ -118,8 +126,9 @@ def _anchor_finding(ctx: CardContext, link: Link, anchor: str, where: str) -> Di
     "placeholder-link-target",
     "Link target is plain words, not a URL or path",
     severity=Severity.WARNING,
+    scope="page",
 )
-def placeholder(ctx: CardContext) -> Iterator[Diagnostic]:
+def placeholder(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Reports a link whose target is neither a URL nor a path: plain words such as
@@ -137,7 +146,7 @@ def placeholder(ctx: CardContext) -> Iterator[Diagnostic]:
     """
     for link in ctx.record.links:
         kind = linkcheck.classify(link.target, ctx.config.link_allowlist)
-        if kind in (TargetKind.PLACEHOLDER, TargetKind.EMPTY):
+        if kind in (TargetKind.PLACEHOLDER, TargetKind.EMPTY) and not _existing_file(ctx, link):
             shown = link.target or "(empty)"
             yield ctx.finding(
                 "CL404",
@@ -146,8 +155,8 @@ def placeholder(ctx: CardContext) -> Iterator[Diagnostic]:
             )
 
 
-@rule("CL405", "malformed-url", "External URL is not well formed")
-def malformed_url(ctx: CardContext) -> Iterator[Diagnostic]:
+@rule("CL405", "malformed-url", "External URL is not well formed", scope="page")
+def malformed_url(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Checks the form of external URLs, without fetching them: no spaces, a host where the

@@ -6,14 +6,11 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from cardlint.diagnostics import Diagnostic, Severity
 
-if TYPE_CHECKING:
-    from cardlint.rules.context import CardContext
-
-Check = Callable[["CardContext"], Iterable[Diagnostic]]
+Check = Callable[[Any], Iterable[Diagnostic]]  # takes the context of its scope
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Fix safety")
 _CODE = re.compile(r"CL\d{3}")
 _NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -28,6 +25,7 @@ class Rule:
     fixable: bool
     severity: Severity
     check: Check | None  # None: emitted by the reader, parser or schema, not by a check
+    scope: str = "card"  # "card", "index" (index pages) or "page" (every markdown page)
 
     @property
     def family(self) -> str:
@@ -88,12 +86,13 @@ def rule(
     *,
     fixable: bool = False,
     severity: Severity = Severity.ERROR,
+    scope: str = "card",
 ) -> Callable[[F], F]:
     """Register a check; its docstring holds the documentation sections."""
 
     def register(check: F) -> F:
         doc = parse_doc(check.__doc__ or "")
-        _add(Rule(code, name, summary, doc, fixable, severity, check))
+        _add(Rule(code, name, summary, doc, fixable, severity, check, scope))
         return check
 
     return register
@@ -122,13 +121,20 @@ def get(code: str) -> Rule | None:
     return _RULES.get(code.upper())
 
 
-def checks() -> Iterator[Rule]:
-    return (r for r in all_rules() if r.check is not None)
+def checks(*scopes: str) -> Iterator[Rule]:
+    """The rules with a check, of the given scopes (all when none are given)."""
+    return (r for r in all_rules() if r.check is not None and (not scopes or r.scope in scopes))
 
 
 def _load() -> None:
     # Importing the family modules runs their @rule decorators once.
-    from cardlint.rules import derived, links, parsing  # noqa: F401, PLC0415
+    from cardlint.rules import (  # noqa: F401, PLC0415
+        crossfile,
+        derived,
+        links,
+        parsing,
+        suppression,
+    )
 
 
 def markdown_table() -> str:

@@ -1,0 +1,191 @@
+"""Every card of a leaderboard, and what an index page should say about each one."""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from cardlint import derive
+from cardlint.config import Config
+from cardlint.records import CardRecord
+
+STATUS = {"Public": ("🟢",), "Private": ("🔴",), "Unknown": ("🟡", "-")}
+
+
+def _raw(located: object) -> str | None:
+    return getattr(located, "raw", None)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card as the index pages see it."""
+
+    rel: str  # POSIX path relative to the root, NFC
+    record: CardRecord
+
+    @functools.cached_property
+    def lab(self) -> str:
+        return posixpath.basename(posixpath.dirname(self.rel))
+
+    @property
+    def title(self) -> str | None:
+        return self.record.title.value if self.record.title else None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.record.tagline.value if self.record.tagline else ()
+
+    @property
+    def access(self) -> str | None:
+        return self.record.access.value if self.record.access else None
+
+    def inputs(self) -> tuple[float | None, float | None] | None:
+        r = self.record
+        if r.params is None or r.tokens is None:
+            return None
+        return r.params.value, r.tokens.value
+
+    def alscore(self, config: Config) -> float | None:
+        """The recomputed score: index pages must agree with the card once it is fixed."""
+        inputs = self.inputs()
+        if inputs is not None:
+            return derive.alscore(*inputs, config)
+        raw = _raw(self.record.alscore)
+        return float(raw) if raw and raw != "-" else None
+
+    def ratio(self, config: Config) -> int | None:
+        inputs = self.inputs()
+        return derive.ratio(*inputs, config) if inputs is not None else None
+
+    def score(self, name: str) -> float | None:
+        return self.record.score(name)
+
+    def released_key(self) -> tuple[int, int] | None:
+        raw = _raw(self.record.released)
+        if not raw or "/" not in raw:
+            return None
+        month, year = raw.split("/")
+        months = (
+            "Jan",
+            "Feb",
+            "Mar",
+            "Apr",
+            "May",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Oct",
+            "Nov",
+            "Dec",
+        )
+        return (int(year), months.index(month) + 1) if month in months else None
+
+    def try_url(self) -> str | None:
+        return next((r.target.value for r in self.record.resources if r.kind == "try"), None)
+
+    def expected(self, column: str, config: Config) -> tuple[str, ...] | None:
+        """The texts a cell of `column` may hold for this card; None: not a card column."""
+        getter = _COLUMNS.get(column.strip().lower())
+        if getter is None:
+            return None
+        value = getter(self, config)
+        return None if value is None else value
+
+
+def _alscore_cell(card: Card, config: Config) -> tuple[str, ...] | None:
+    value = card.alscore(config)
+    return ("-",) if value is None else (derive.format_alscore(value, config),)
+
+
+def _ratio_cell(card: Card, config: Config) -> tuple[str, ...] | None:
+    n = card.ratio(config)
+    return ("-",) if n is None else (derive.format_ratio(n),)
+
+
+def _raw_cell(attr: str) -> Callable[[Card, Config], tuple[str, ...] | None]:
+    def cell(card: Card, _config: Config) -> tuple[str, ...] | None:
+        raw = _raw(getattr(card.record, attr))
+        return None if raw is None else (raw,)
+
+    return cell
+
+
+def _score_cell(name: str) -> Callable[[Card, Config], tuple[str, ...] | None]:
+    def cell(card: Card, _config: Config) -> tuple[str, ...] | None:
+        bench = next((b for b in card.record.benchmarks if b.name == name), None)
+        return None if bench is None else (bench.score.raw,)
+
+    return cell
+
+
+def _tags_cell(card: Card, _config: Config) -> tuple[str, ...] | None:
+    tagline = card.record.tagline
+    return None if tagline is None else (tagline.raw if tagline.value else "-",)
+
+
+def _links_cell(card: Card, _config: Config) -> tuple[str, ...]:
+    url = card.try_url()
+    return (f"[🔗]({url})",) if url is not None else ("-",)
+
+
+def _status_cell(card: Card, _config: Config) -> tuple[str, ...] | None:
+    return STATUS.get(card.access or "")
+
+
+def _title_cell(card: Card, _config: Config) -> tuple[str, ...] | None:
+    return None if card.title is None else (card.title,)
+
+
+_COLUMNS: dict[str, Callable[[Card, Config], tuple[str, ...] | None]] = {
+    "model": _title_cell,
+    "lab": _raw_cell("organization"),
+    "params": _raw_cell("params"),
+    "parameters": _raw_cell("params"),
+    "total params": _raw_cell("params"),
+    "tokens": _raw_cell("tokens"),
+    "alscore": _alscore_cell,
+    "ratio": _ratio_cell,
+    "mmlu": _score_cell("MMLU"),
+    "mmlu-pro": _score_cell("MMLU-Pro"),
+    "gpqa": _score_cell("GPQA"),
+    "hle": _score_cell("HLE"),
+    "released": _raw_cell("released"),
+    "date": _raw_cell("released"),
+    "architecture": _raw_cell("type"),
+    "tags": _tags_cell,
+    "links": _links_cell,
+    "status": _status_cell,
+}
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+class CardIndex:
+    """The cards of one leaderboard (the folder holding `models/`), by path."""
+
+    def __init__(self, base: str, cards: Iterable[Card]) -> None:
+        self.base = base  # POSIX, relative to the root; "" for the root itself
+        self.cards = {nfc(c.rel): c for c in cards}
+        self.by_lab: dict[str, list[Card]] = {}
+        for card in self:
+            self.by_lab.setdefault(card.lab, []).append(card)
+        # Member lists per (filter, page): every lab page would otherwise scan every card.
+        self.memo: dict[tuple[str, str], list[Card]] = {}
+
+    def __iter__(self) -> Iterator[Card]:
+        return iter(self.cards[rel] for rel in sorted(self.cards))
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    def get(self, rel: str) -> Card | None:
+        return self.cards.get(nfc(rel))
+
+    def labs(self) -> set[str]:
+        return {c.lab for c in self.cards.values()}

@@ -1,0 +1,174 @@
+"""What the commands do, apart from parsing arguments: settings -> files -> lint -> report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from cardlint.baseline import filter_new, load_baseline, write_baseline
+from cardlint.diagnostics import Diagnostic
+from cardlint.discover import Target, UsageError, discover, find_root
+from cardlint.fix import fix_files
+from cardlint.lint import FileResult, Workspace, lint, with_listing_pages
+from cardlint.report import REPORTERS, fixes
+from cardlint.report import text as text_report
+from cardlint.report.model import Report
+from cardlint.settings import Settings, is_enabled, is_excluded, load_settings, with_cli
+from cardlint.source import Source
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PROGRESS_FROM = 200  # files; fewer finish before a progress line would help
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How the user chose files and settings; shared by every command."""
+
+    paths: tuple[Path, ...] = ()
+    root: Path | None = None
+    config_file: Path | None = None
+    isolated: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    selection: Selection = field(default_factory=Selection)
+    fmt: str = "text"
+    output_file: Path | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    statistics: bool = False
+    exit_zero: bool = False
+    quiet: bool = False
+    show_source: bool = False
+
+
+def settings_for(selection: Selection) -> Settings:
+    settings = load_settings(
+        list(selection.paths) or [Path()], config=selection.config_file, isolated=selection.isolated
+    )
+    return with_cli(
+        settings,
+        select=selection.select,
+        ignore=selection.ignore,
+        extend_select=selection.extend_select,
+    )
+
+
+def targets_for(selection: Selection, settings: Settings) -> tuple[Path, list[Target]]:
+    chosen = list(selection.paths) or [Path()]
+    root = selection.root or settings.root
+    if root is not None and not root.is_dir():
+        raise UsageError(f"root {root} is not a directory")
+    base = root.absolute() if root is not None else find_root(chosen)
+    targets = [t for t in discover(chosen, base) if not is_excluded(t.path, settings)]
+    return base, targets
+
+
+def enabled(settings: Settings) -> Callable[[Diagnostic], bool]:
+    return lambda d: is_enabled(d.code, settings, d.path)
+
+
+def lint_selection(selection: Selection) -> tuple[Settings, list[FileResult]]:
+    settings = settings_for(selection)
+    base, targets = targets_for(selection, settings)
+    results = lint(targets, settings.config, base, enabled(settings), _progress(len(targets)))
+    return settings, results
+
+
+def _progress(total: int) -> Callable[[int, int], None] | None:
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, of: int) -> None:
+        end = "\n" if done == of else ""
+        click.echo(f"\rChecked {done}/{of} files", err=True, nl=False)
+        if end:
+            click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+
+    return show
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def check(options: CheckOptions) -> int:
+    """`cardlint check`: the exit code."""
+    if options.baseline is not None and options.write_baseline is not None:
+        raise UsageError("--baseline and --write-baseline exclude each other")
+    known = load_baseline(options.baseline) if options.baseline is not None else None
+    _, results = lint_selection(options.selection)
+    found = sorted((d for r in results for d in r.diagnostics), key=Diagnostic.sort_key)
+    sources = {r.source.path: r.source for r in results if r.source is not None}
+    if options.write_baseline is not None:
+        count = write_baseline(options.write_baseline, found, sources)
+        click.echo(
+            f"Recorded {count} finding{'s' * (count != 1)} in {options.write_baseline}.", err=True
+        )
+        return EXIT_CLEAN
+    if known is not None:
+        found, stale = filter_new(known, found, sources)
+        if stale:
+            words = "entries no longer occur" if stale != 1 else "entry no longer occurs"
+            click.echo(f"{stale} baseline {words}; refresh it with --write-baseline.", err=True)
+    report = Report(len(results), tuple(found))
+    emit(render(options, report, sources), options.output_file)
+    return EXIT_FINDINGS if found and not options.exit_zero else EXIT_CLEAN
+
+
+def render(options: CheckOptions, report: Report, sources: dict[str, Source]) -> str:
+    if options.statistics:
+        return text_report.statistics(report)
+    if options.fmt != "text":
+        return REPORTERS[options.fmt](report)
+    color = options.output_file is None and use_color()
+    return text_report.render_with(
+        report, color=color, quiet=options.quiet, sources=sources if options.show_source else None
+    )
+
+
+def emit(rendered: str, output_file: Path | None) -> None:
+    if output_file is None:
+        click.echo(rendered, nl=False)
+        return
+    try:
+        output_file.write_text(rendered, "utf-8", newline="\n")
+    except OSError as exc:
+        raise click.FileError(str(output_file), exc.strerror) from exc
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    selection: Selection = field(default_factory=Selection)
+    fmt: str = "text"
+    unsafe: bool = False
+    diff: bool = False
+
+
+def fix(options: FixOptions) -> int:
+    """`cardlint fix`: cards first, then the index pages that list them; the exit code."""
+    settings = settings_for(options.selection)
+    base, targets = targets_for(options.selection, settings)
+    workspace = Workspace(base, settings.config, enabled(settings))
+    targets = with_listing_pages(workspace, targets)
+    results = fix_files(targets, workspace, unsafe=options.unsafe, write=not options.diff)
+    for failed in (r for r in results if r.error):
+        click.echo(f"{failed.target.display}: not fixed: {failed.error}", err=True)
+    errors = any(r.error for r in results)
+    if options.diff:
+        click.echo("".join(fixes.diff(r) for r in results if r.changed), nl=False)
+        click.echo(fixes.summary(results, "Would fix"), err=True)
+        return EXIT_FINDINGS if errors or any(r.changed for r in results) else EXIT_CLEAN
+    remaining = tuple(sorted((d for r in results for d in r.remaining), key=Diagnostic.sort_key))
+    render_fixes = fixes.as_json if options.fmt == "json" else fixes.as_text
+    click.echo(render_fixes(results, remaining), nl=False)
+    return EXIT_FINDINGS if errors or remaining else EXIT_CLEAN
