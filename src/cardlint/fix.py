@@ -168,7 +168,16 @@ Relint = Callable[[Source], tuple[Any, list[Diagnostic]]]
 
 def fields_touched(record: Record, edits: Iterable[Edit]) -> set[str]:
     if isinstance(record, IndexPage):
-        return set()  # index pages are compared by what they list, see drifted()
+        # Index pages are compared by what they list (see drifted()): only deleting whole
+        # rows, which unsafe fixes do, may change that.
+        deletes_rows = any(
+            e.text == ""
+            and e.span.column == 1
+            and e.span.end_column == 1
+            and e.span.end_line > e.span.line
+            for e in edits
+        )
+        return {"tables"} if deletes_rows else set()
     spans = field_spans(record)
     return {name for e in edits for name, span in spans if touches(e.span, span)}
 
@@ -183,7 +192,8 @@ def comparable(record: CardRecord) -> dict[str, Any]:
 def listing(page: IndexPage) -> dict[str, Any]:
     """What an index page lists, whatever its cells, counts and row order say."""
     return {
-        "headings": [h.text for h in page.headings],
+        # The `# title` is CL508's to fix; every other heading must stay.
+        "headings": [h.text for h in page.headings if h.level > 1],
         "tables": [
             (t.header, sorted({r.link.target for r in t.rows if r.link})) for t in page.tables
         ],
@@ -196,7 +206,7 @@ def drifted(old: Record, new: Record, touched: set[str]) -> list[str]:
     """Fields that changed although no applied edit targets them."""
     if isinstance(old, IndexPage) or isinstance(new, IndexPage):
         a, b = listing(old), listing(new)  # type: ignore[arg-type]
-        return sorted(k for k in a if a[k] != b[k])
+        return sorted(k for k in a if a[k] != b[k] and k not in touched)
     a, b = comparable(old), comparable(new)
     keys = (a.keys() | b.keys()) - touched
     return sorted(k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT))

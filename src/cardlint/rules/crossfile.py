@@ -228,8 +228,9 @@ def row_without_card(ctx: IndexContext) -> Iterator[Diagnostic]:
 def duplicate_row(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     ## What it does
-    Reports a row that lists, under the same title, a card an earlier row of the table
-    already lists.
+    Reports a row that lists, under the card's own title, a card another row of the table
+    already lists. Of such rows the one that agrees best with the card stands for it; the
+    others are reported.
 
     ## Why is this bad?
     The model is counted twice: totals, ranks and top-N cut-offs are all off by one.
@@ -561,9 +562,9 @@ def lab_title(ctx: IndexContext) -> Iterator[Diagnostic]:
 def slug_collision(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     ## What it does
-    Reports a row that links to the same card as an earlier row under a different title:
-    both titles have the same slug, so one card silently overwrote the other when the pages
-    were generated.
+    Reports a row whose title differs from the title of the card it links to, while both
+    titles have the same slug: the row describes another model, whose card the generator
+    overwrote with this one (both were written to the same file).
 
     ## Why is this bad?
     One of the two models has no card at all, and the surviving card may describe either.
@@ -583,4 +584,44 @@ def slug_collision(ctx: IndexContext) -> Iterator[Diagnostic]:
                     item.row.link.text_span,
                     f"`{item.row.link.text}` and another title share the card "
                     f"`{item.rel}` (now titled `{title}`)",
+                )
+
+
+@rule(
+    "CL510",
+    "index-row-not-member",
+    "Index row lists a card that does not belong there",
+    fixable=True,
+    scope="index",
+)
+def row_not_member(ctx: IndexContext) -> Iterator[Diagnostic]:
+    """
+    ## What it does
+    Reports a row for a card that the page must not list: a card of another lab on a lab
+    page, of another type on an architecture page, or one that fails a ranking's filter
+    (unknown parameters on the parameter ranking, a TBA release on the chronological
+    listing, a card without the Reasoning tag on the reasoning ranking).
+
+    ## Why is this bad?
+    The page claims a model belongs to a lab, architecture or ranking that its card denies,
+    and its counts no longer match its rows.
+
+    ## Example
+    `| [Quarry Lite](../models/basalt-labs/quarry-lite.md) | …` on `labs/northwind-ai.md`.
+
+    ## Fix safety
+    Unsafe: the fix deletes the row, and removing rows is a change of content.
+    """
+    for table, spec in card_tables(ctx):
+        if spec is None:
+            continue
+        members = {c.rel for c in _members(ctx, spec.members)}
+        for item in listed(ctx, table):
+            if item.valid and item.card is not None and item.card.rel not in members:
+                yield ctx.finding(
+                    "CL510",
+                    item.row.span,
+                    f"`{item.card.rel}` does not belong "
+                    f"on this page ({spec.members.replace('-', ' ')})",
+                    _delete_row(ctx, item.row),
                 )
