@@ -22,6 +22,11 @@ settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
+# Tests lint trees inside the checkout: no `.cardlint_cache` may appear there. The cache
+# tests turn it back on in their own temporary trees.
+os.environ["CARDLINT_NO_CACHE"] = "1"
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "models").is_dir():

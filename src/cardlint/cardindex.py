@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from cardlint import derive
 from cardlint.config import Config
@@ -19,28 +19,80 @@ def _raw(located: object) -> str | None:
     return getattr(located, "raw", None)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A value with the text it was written as (no position: index rules need none)."""
+
+    raw: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What index pages may state about a card: small enough to cache for every card."""
+
+    title: str | None = None
+    organization: Located | None = None
+    params: Located | None = None
+    tokens: Located | None = None
+    alscore: Located | None = None
+    released: Located | None = None
+    type: Located | None = None
+    tagline: Located | None = None
+    access: str | None = None
+    scores: tuple[tuple[str, str, float | None], ...] = ()
+    try_url: str | None = None
+
+    @classmethod
+    def of(cls, record: CardRecord) -> Facts:
+        def fact(located: Any) -> Located | None:
+            return None if located is None else Located(located.raw, located.value)
+
+        return cls(
+            title=record.title.value if record.title else None,
+            organization=fact(record.organization),
+            params=fact(record.params),
+            tokens=fact(record.tokens),
+            alscore=fact(record.alscore),
+            released=fact(record.released),
+            type=fact(record.type),
+            tagline=fact(record.tagline),
+            access=record.access.value if record.access else None,
+            scores=tuple((b.name, b.score.raw, b.score.value) for b in record.benchmarks),
+            try_url=next((r.target.value for r in record.resources if r.kind == "try"), None),
+        )
+
+
 @dataclass(frozen=True)
 class Card:
     """One card as the index pages see it."""
 
     rel: str  # POSIX path relative to the root, NFC
-    record: CardRecord
+    record: Facts
+    lab: str = ""
 
-    @functools.cached_property
-    def lab(self) -> str:
-        return posixpath.basename(posixpath.dirname(self.rel))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lab", posixpath.basename(posixpath.dirname(self.rel)))
+
+    @classmethod
+    def of(cls, rel: str, record: CardRecord) -> Card:
+        return cls(rel, Facts.of(record))
 
     @property
     def title(self) -> str | None:
-        return self.record.title.value if self.record.title else None
+        return self.record.title
 
     @property
     def tags(self) -> tuple[str, ...]:
-        return self.record.tagline.value if self.record.tagline else ()
+        tags: tuple[str, ...] = self.record.tagline.value if self.record.tagline else ()
+        return tags
 
     @property
     def access(self) -> str | None:
-        return self.record.access.value if self.record.access else None
+        return self.record.access
 
     def inputs(self) -> tuple[float | None, float | None] | None:
         r = self.record
@@ -61,39 +113,24 @@ class Card:
         return derive.ratio(*inputs, config) if inputs is not None else None
 
     def score(self, name: str) -> float | None:
-        return self.record.score(name)
+        return next((value for n, _, value in self.record.scores if n == name), None)
 
     def released_key(self) -> tuple[int, int] | None:
         raw = _raw(self.record.released)
         if not raw or "/" not in raw:
             return None
         month, year = raw.split("/")
-        months = (
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
+        return (
+            (int(year), _MONTHS.index(month) + 1) if month in _MONTHS and year.isdigit() else None
         )
-        return (int(year), months.index(month) + 1) if month in months else None
 
     def try_url(self) -> str | None:
-        return next((r.target.value for r in self.record.resources if r.kind == "try"), None)
+        return self.record.try_url
 
     def expected(self, column: str, config: Config) -> tuple[str, ...] | None:
         """The texts a cell of `column` may hold for this card; None: not a card column."""
         getter = _COLUMNS.get(column.strip().lower())
-        if getter is None:
-            return None
-        value = getter(self, config)
-        return None if value is None else value
+        return None if getter is None else getter(self, config)
 
 
 def _alscore_cell(card: Card, config: Config) -> tuple[str, ...] | None:
@@ -116,8 +153,8 @@ def _raw_cell(attr: str) -> Callable[[Card, Config], tuple[str, ...] | None]:
 
 def _score_cell(name: str) -> Callable[[Card, Config], tuple[str, ...] | None]:
     def cell(card: Card, _config: Config) -> tuple[str, ...] | None:
-        bench = next((b for b in card.record.benchmarks if b.name == name), None)
-        return None if bench is None else (bench.score.raw,)
+        raw = next((raw for n, raw, _ in card.record.scores if n == name), None)
+        return None if raw is None else (raw,)
 
     return cell
 

@@ -61,6 +61,9 @@ def _selection_options(command: F) -> F:
             metavar="CODES",
             help="Codes or prefixes to report on top of the selection.",
         ),
+        click.option(
+            "--no-cache", is_flag=True, help="Neither read nor write the .cardlint_cache folder."
+        ),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)
@@ -68,7 +71,16 @@ def _selection_options(command: F) -> F:
 
 
 def _selection(kwargs: dict[str, Any]) -> run.Selection:
-    names = ("paths", "root", "config_file", "isolated", "select", "ignore", "extend_select")
+    names = (
+        "paths",
+        "root",
+        "config_file",
+        "isolated",
+        "select",
+        "ignore",
+        "extend_select",
+        "no_cache",
+    )
     return run.Selection(**{name: kwargs.pop(name) for name in names})
 
 
@@ -157,7 +169,7 @@ def extract(fmt: str, **kwargs: Any) -> None:
     selection = _selection(kwargs)
 
     def action() -> int:
-        _, results = run.lint_selection(selection)
+        _, results = run.lint_selection(selection, reuse=False)
         records = [to_data(r.record)[0] for r in results if r.record is not None]
         failed = [
             d

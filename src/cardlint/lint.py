@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cardlint import pages, suppress
+from cardlint import pages, parallel, suppress
+from cardlint.cache import Cache, content_key, tree_signature
 from cardlint.cardindex import Card, CardIndex
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
@@ -59,13 +60,23 @@ def load(target: Target, root: Path) -> Source | Diagnostic:
     return read_error(loaded) if isinstance(loaded, ReadError) else loaded
 
 
-def lint_source(
-    source: Source, rel: str, config: Config, resolver: LinkResolver
-) -> tuple[CardRecord, list[Diagnostic]]:
-    """Parse, validate and check one card held in memory (`rel`: its path under the root)."""
+def parse_and_validate(source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
+    """The card's record with its structure (CL1xx) and schema (CL2xx) findings."""
     record, found = parse_card(source, rel)
     incomplete = any(d.code.startswith("CL1") for d in found)
-    found += validate(record, source.path, incomplete)
+    return record, found + validate(record, source.path, incomplete)
+
+
+def lint_source(
+    source: Source,
+    rel: str,
+    config: Config,
+    resolver: LinkResolver,
+    parsed: tuple[CardRecord, list[Diagnostic]] | None = None,
+) -> tuple[CardRecord, list[Diagnostic]]:
+    """Parse, validate and check one card held in memory (`rel`: its path under the root)."""
+    record, found = parsed if parsed is not None else parse_and_validate(source, rel)
+    found = list(found)
     context = CardContext(source, record, config, resolver)
     for rule in registry.checks("card", "page"):
         assert rule.check is not None
@@ -95,11 +106,16 @@ class Workspace:
     """One run: the root, every parsed file, and each leaderboard's card index."""
 
     def __init__(
-        self, root: Path, config: Config, enabled: Callable[[Diagnostic], bool] | None = None
+        self,
+        root: Path,
+        config: Config,
+        enabled: Callable[[Diagnostic], bool] | None = None,
+        cache: Cache | None = None,
     ) -> None:
         self.root = root
         self.config = config
         self.enabled = enabled  # the selection: what is neither reported nor fixed is dropped
+        self.cache = cache
         self.resolver = LinkResolver(root)
         self._cards: dict[str, Card] = {}  # rel -> parsed card, passed or not
         self._indexes: dict[str, CardIndex] = {}
@@ -109,35 +125,54 @@ class Workspace:
     def _selected(self, found: list[Diagnostic]) -> list[Diagnostic]:
         return found if self.enabled is None else [d for d in found if self.enabled(d)]
 
-    def lint_file(self, target: Target) -> FileResult:
+    def lint_file(self, target: Target, reuse: bool = False) -> FileResult:
+        """Lint one file; `reuse`: take its findings from the cache when the tree is unchanged."""
         result = FileResult(target)
         loaded = load(target, self.root)
         if isinstance(loaded, Diagnostic):
             result.diagnostics = self._selected([loaded])
             return result
         result.source = loaded
+        key = content_key(loaded.original) if self.cache is not None else ""
+        cached = self.cache.result(target.rel, key, loaded.path) if reuse and self.cache else None
+        if cached is not None:
+            result.diagnostics = self._selected(cached)
+            return result
         if target.kind == "misplaced":
-            result.diagnostics = self._selected(suppressed(loaded, [_misplaced(target)]))
+            found = suppressed(loaded, [_misplaced(target)])
         elif target.kind == "card":
-            result.record, result.diagnostics = self.lint_card(loaded, target.rel)
+            result.record, found = self._card(loaded, target.rel)
         else:
-            result.page, result.diagnostics = self.lint_page(loaded, target.rel)
+            result.page, found = self._page(loaded, target.rel)
+        if self.cache is not None:
+            self.cache.store_result(target.rel, key, loaded.path, found)
+        result.diagnostics = self._selected(found)
         return result
 
     def lint_card(self, source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
-        record, found = lint_source(source, rel, self.config, self.resolver)
-        self._cards[rel] = Card(rel, record)
+        record, found = self._card(source, rel)
         return record, self._selected(found)
 
     def lint_page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
+        page, found = self._page(source, rel)
+        return page, self._selected(found)
+
+    def _card(self, source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
+        record, found = lint_source(source, rel, self.config, self.resolver)
+        self._cards[rel] = Card.of(rel, record)
+        if self.cache is not None:
+            self.cache.store_facts(rel, content_key(source.original), self._cards[rel].record)
+        return record, found
+
+    def _page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
         page = parse_index(source, rel)
         place = leaderboard_of(rel, self._folders(rel))
         if place is None:
             context = PageContext(source, page, self.config, self.resolver)
-            return page, self._selected(suppressed(source, _run(context, "page")))
+            return page, suppressed(source, _run(context, "page"))
         index = self.card_index(place[0])
         context = IndexContext(source, page, self.config, self.resolver, index, place[1])
-        return page, self._selected(suppressed(source, _run(context, "page", "index")))
+        return page, suppressed(source, _run(context, "page", "index"))
 
     # --- the leaderboard around a file ---------------------------------------------------
 
@@ -159,18 +194,39 @@ class Workspace:
         for path in sorted(models.glob("*/*.md")):
             rel = posixpath.join(base, "models", path.parent.name, path.name)
             if rel not in self._cards:
-                loaded = load(Target(path, rel, relpath(path), "card"), self.root)
-                if isinstance(loaded, Diagnostic):
+                card = self._card_facts(path, rel)
+                if card is None:
                     continue
-                self._cards[rel] = Card(rel, parse_card(loaded, rel)[0])
+                self._cards[rel] = card
             yield self._cards[rel]
+
+    def _card_facts(self, path: Path, rel: str) -> Card | None:
+        """A card not passed on the command line: only what index pages state about it."""
+        loaded = load(Target(path, rel, relpath(path), "card"), self.root)
+        if isinstance(loaded, Diagnostic):
+            return None
+        if self.cache is None:
+            return Card.of(rel, parse_card(loaded, rel)[0])
+        key = content_key(loaded.original)
+        facts = self.cache.facts(rel, key)
+        if facts is None:
+            facts = Card.of(rel, parse_card(loaded, rel)[0]).record
+        self.cache.store_facts(rel, key, facts)
+        return Card(rel, facts)
+
+    def card(self, rel: str) -> Card | None:
+        return self._cards.get(rel)
+
+    def learn(self, card: Card) -> None:
+        """A card linted elsewhere (a worker process): index pages will compare against it."""
+        self._cards[card.rel] = card
 
     def refresh(self) -> None:
         """Rebuild the card indexes from the latest records, e.g. after cards were fixed."""
         self._indexes.clear()
 
     def update_card(self, rel: str, record: CardRecord) -> None:
-        self._cards[rel] = Card(rel, record)
+        self._cards[rel] = Card.of(rel, record)
 
     def pages_listing(self, cards: Iterable[str], skip: set[str]) -> list[Target]:
         """Index pages of the cards' leaderboards that link to any of them (`skip`: known)."""
@@ -230,20 +286,38 @@ def with_listing_pages(workspace: Workspace, targets: list[Target]) -> list[Targ
     return sorted([*targets, *extra], key=lambda t: t.rel)
 
 
+def _all_cached(workspace: Workspace, cards: list[Target]) -> bool:
+    """Whether the cache holds findings for these cards (then workers would only cost time)."""
+    cache = workspace.cache
+    return cache is not None and cache.has_results({t.rel for t in cards})
+
+
 def lint(
     targets: Iterable[Target],
     config: Config,
     root: Path,
     enabled: Callable[[Diagnostic], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: Cache | None = None,
+    reuse: bool = True,
 ) -> list[FileResult]:
-    workspace = Workspace(root, config, enabled)
+    """Lint the targets and the pages listing them; `reuse`: results may come from the cache
+    (records are then not loaded: `extract` passes False)."""
+    workspace = Workspace(root, config, enabled, cache)
     chosen = with_listing_pages(workspace, list(targets))
+    if cache is not None and reuse:
+        cache.results(tree_signature(root))
     # Cards first: index pages then compare against records parsed in this run.
     ordered = sorted(chosen, key=lambda t: (t.kind == "page", t.rel))
     results: dict[str, FileResult] = {}
+    cards = [t for t in ordered if t.kind == "card"]
+    if reuse and parallel.usable(len(cards)) and not _all_cached(workspace, cards):
+        results.update(parallel.lint_cards(workspace, cards))
     for done, target in enumerate(ordered, start=1):
-        results[target.rel] = workspace.lint_file(target)
+        if target.rel not in results:
+            results[target.rel] = workspace.lint_file(target, reuse=cache is not None and reuse)
         if progress is not None:
             progress(done, len(ordered))
+    if cache is not None:
+        cache.save()
     return [results[t.rel] for t in chosen]

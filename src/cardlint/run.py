@@ -11,6 +11,8 @@ from pathlib import Path
 import click
 
 from cardlint.baseline import filter_new, load_baseline, write_baseline
+from cardlint.cache import Cache
+from cardlint.cache import enabled as cache_enabled
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, UsageError, discover, find_root
 from cardlint.fix import fix_files
@@ -36,6 +38,7 @@ class Selection:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,22 @@ def targets_for(selection: Selection, settings: Settings) -> tuple[Path, list[Ta
     return base, targets
 
 
+def _caching(selection: Selection) -> bool:
+    return not selection.no_cache and cache_enabled()
+
+
 def enabled(settings: Settings) -> Callable[[Diagnostic], bool]:
     return lambda d: is_enabled(d.code, settings, d.path)
 
 
-def lint_selection(selection: Selection) -> tuple[Settings, list[FileResult]]:
+def lint_selection(selection: Selection, reuse: bool = True) -> tuple[Settings, list[FileResult]]:
+    """Lint what the selection names; `reuse`: findings may come from the cache."""
     settings = settings_for(selection)
     base, targets = targets_for(selection, settings)
-    results = lint(targets, settings.config, base, enabled(settings), _progress(len(targets)))
+    cache = Cache(base, settings.config) if _caching(selection) else None
+    results = lint(
+        targets, settings.config, base, enabled(settings), _progress(len(targets)), cache, reuse
+    )
     return settings, results
 
 
@@ -158,7 +169,8 @@ def fix(options: FixOptions) -> int:
     """`cardlint fix`: cards first, then the index pages that list them; the exit code."""
     settings = settings_for(options.selection)
     base, targets = targets_for(options.selection, settings)
-    workspace = Workspace(base, settings.config, enabled(settings))
+    cache = Cache(base, settings.config) if _caching(options.selection) else None
+    workspace = Workspace(base, settings.config, enabled(settings), cache)
     targets = with_listing_pages(workspace, targets)
     results = fix_files(targets, workspace, unsafe=options.unsafe, write=not options.diff)
     for failed in (r for r in results if r.error):

@@ -1,0 +1,203 @@
+"""Content-hash cache in `.cardlint_cache/`: card facts, and per-file results.
+
+Two levels. The facts index pages state about each card (title, lab, scores, ...) are keyed
+by path and content: after an edit, the index pages are checked against every card without
+parsing the cards that did not change. Final results are keyed by path and content and are
+valid only while the whole tree is unchanged (links and index pages depend on other files):
+a signature of every path, size and modification time guards them. Both are keyed by
+cardlint's version and the conventions, so an upgrade or a setting change starts over.
+Parsed records are not cached: reading them back costs about as much as parsing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cardlint import __version__
+from cardlint.config import Config
+from cardlint.diagnostics import Diagnostic
+
+DIRECTORY = ".cardlint_cache"
+_SKIP = {".git", DIRECTORY, "node_modules", "__pycache__"}
+
+
+def content_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def tree_signature(root: Path) -> str:
+    """Every path under the root, and the content of every markdown file: any change to
+    them makes a new signature. (Timestamps alone miss an edit within their granularity.)"""
+    digest = hashlib.blake2b(digest_size=16)
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP)
+        for name in sorted(files):
+            path = f"{current}/{name}"
+            digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+            if name.endswith(".md"):
+                with contextlib.suppress(OSError):
+                    digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def _code() -> str:
+    """cardlint's own modules (size, mtime): a changed checkout must not reuse old results."""
+    package = Path(__file__).parent
+    stamps = []
+    for path in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            stamps.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(stamps).encode(), digest_size=8).hexdigest()
+
+
+def enabled() -> bool:
+    """CARDLINT_NO_CACHE=1 turns the cache off as `--no-cache` does (tests set it)."""
+    return os.environ.get("CARDLINT_NO_CACHE", "") in {"", "0"}
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def _location(root: Path) -> Path | None:
+    """`<root>/.cardlint_cache`, or a per-user folder when the root is read-only."""
+    local = root / DIRECTORY
+    if _writable(root) or (local.is_dir() and _writable(local)):
+        return local
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=8).hexdigest()
+    return base / "cardlint" / name
+
+
+def _relative(diagnostics: list[Diagnostic], display: str, rel: str) -> list[Diagnostic]:
+    # Display paths depend on the working directory; the cache keeps root-relative ones.
+    return [dataclasses.replace(d, path=rel) if d.path == display else d for d in diagnostics]
+
+
+def _displayed(diagnostics: list[Diagnostic], rel: str, display: str) -> list[Diagnostic]:
+    return [dataclasses.replace(d, path=display) if d.path == rel else d for d in diagnostics]
+
+
+class Cache:
+    """Loaded lazily, saved once at the end of a run; every failure means a cold run."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.directory = _location(root)
+        key = hashlib.blake2b(
+            f"{__version__}\0{_code()}\0{config!r}".encode(), digest_size=8
+        ).hexdigest()
+        folder = self.directory
+        self._facts_file = folder / f"facts-{key}.pickle" if folder else None
+        self._results_file = folder / f"results-{key}.pickle" if folder else None
+        self._facts: dict[tuple[str, str], Any] | None = None
+        self._facts_dirty = False
+        self._results: dict[str, tuple[str, list[Diagnostic]]] | None = None
+        self._signature: str | None = None
+
+    # --- parsed records (and the facts index pages need), by path and content -------------
+
+    def facts(self, rel: str, content: str) -> Any | None:
+        if self._facts is None:
+            self._facts = _load(self._facts_file) or {}
+        return self._facts.get((rel, content))
+
+    def store_facts(self, rel: str, content: str, facts: Any) -> None:
+        if self._facts is None:
+            self._facts = _load(self._facts_file) or {}
+        if self._facts.get((rel, content)) != facts:
+            self._facts[(rel, content)] = facts
+            self._facts_dirty = True
+
+    # --- per-file results, while the tree is unchanged ----------------------------------
+
+    def results(self, signature: str) -> dict[str, tuple[str, list[Diagnostic]]]:
+        if self._results is None:
+            stored = _load(self._results_file)
+            fresh = isinstance(stored, tuple) and stored[0] == signature
+            self._results = stored[1] if fresh else {}
+            self._signature = signature
+        return self._results
+
+    def result(self, rel: str, content: str, display: str) -> list[Diagnostic] | None:
+        entry = (self._results or {}).get(rel)
+        if entry is None or entry[0] != content:
+            return None
+        return _displayed(entry[1], rel, display)
+
+    def store_result(self, rel: str, content: str, display: str, found: list[Diagnostic]) -> None:
+        if self._results is not None:
+            self._results[rel] = (content, _relative(found, display, rel))
+
+    def has_results(self, rels: set[str]) -> bool:
+        return self._results is not None and rels <= self._results.keys()
+
+    def pending(self) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
+        """What this (forked) copy learned, for the parent to merge."""
+        return dict(self._facts or {}), dict(self._results or {})
+
+    def merge(self, pending: tuple[dict[tuple[str, str], Any], dict[str, Any]]) -> None:
+        facts, results = pending
+        for (rel, content), value in facts.items():
+            self.store_facts(rel, content, value)
+        if self._results is not None:
+            self._results.update(results)
+
+    def save(self) -> None:
+        if self.directory is None:
+            return
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _tag(self.directory)
+            if self._facts_dirty:
+                _dump(self._facts_file, self._facts)
+            if self._results is not None:
+                _dump(self._results_file, (self._signature, self._results))
+
+
+def _tag(directory: Path) -> None:
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by cardlint.\n*\n", "utf-8")
+        (directory / "CACHEDIR.TAG").write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n# cardlint cache\n", "utf-8"
+        )
+
+
+def _load(path: Path | None) -> Any:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # our own file, in our own cache folder
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+    ):
+        return None
+
+
+def _dump(path: Path | None, data: Any) -> None:
+    if path is None:
+        return
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)  # readers see the old cache or the new, never half
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
