@@ -30,6 +30,21 @@ class Located:
     value: Any
 
 
+# A card with all of these parsed reached its last line: its resources were read too.
+_NEEDED = (
+    "title",
+    "organization",
+    "params",
+    "tokens",
+    "released",
+    "type",
+    "tagline",
+    "access",
+    "related_org",
+    "last_updated",
+)
+
+
 @dataclass(frozen=True)
 class Facts:
     """What index pages may state about a card: small enough to cache for every card."""
@@ -45,6 +60,7 @@ class Facts:
     access: str | None = None
     scores: tuple[tuple[str, str, float | None], ...] = ()
     try_url: str | None = None
+    complete: bool = True  # every section parsed: a cut-off card is no source for a page
 
     @classmethod
     def of(cls, record: CardRecord) -> Facts:
@@ -63,6 +79,8 @@ class Facts:
             access=record.access.value if record.access else None,
             scores=tuple((b.name, b.score.raw, b.score.value) for b in record.benchmarks),
             try_url=next((r.target.value for r in record.resources if r.kind == "try"), None),
+            complete=all(getattr(record, name) is not None for name in _NEEDED)
+            and len(record.benchmarks) == 4,
         )
 
 

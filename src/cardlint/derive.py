@@ -42,6 +42,8 @@ def ratio(params: float | None, tokens: float | None, cfg: Config = DEFAULT) -> 
     p, t = known
     # Round the float quotient exactly as it is: Decimal(float) is lossless, so every mode
     # agrees with math.ceil / math.floor / round on the same quotient.
+    if not math.isfinite(t / p):
+        return None  # no printable ratio: the inputs are beyond any real model
     quotient = Decimal(t / p)
     return int(quotient.to_integral_value(rounding=_DECIMAL_ROUNDING[cfg.ratio_rounding]))
 
@@ -66,7 +68,8 @@ def alscore(params: float | None, tokens: float | None, cfg: Config = DEFAULT) -
     if known is None:
         return None
     p, t = known
-    return round(math.sqrt(p * t) / cfg.alscore_divisor, cfg.alscore_decimals)
+    score = math.sqrt(p * t) / cfg.alscore_divisor
+    return round(score, cfg.alscore_decimals) if math.isfinite(score) else None
 
 
 def format_alscore(v: float, cfg: Config = DEFAULT) -> str:

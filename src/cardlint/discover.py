@@ -46,7 +46,8 @@ def _has_config(directory: Path) -> bool:
 
 def find_root(paths: Iterable[Path]) -> Path:
     """Nearest ancestor holding `.git` or a cardlint config, else the layout's folder."""
-    absolute = [p.absolute() for p in paths]
+    # abspath, not resolve(): `..` is folded lexically and symlinks stay visible.
+    absolute = [Path(os.path.abspath(p)) for p in paths]  # noqa: PTH100
     start = Path(os.path.commonpath([str(p) for p in absolute])) if absolute else Path.cwd()
     if not start.is_dir():
         start = start.parent
@@ -67,7 +68,7 @@ def _layout_root(start: Path) -> Path:
 
 def discover(paths: Iterable[Path], root: Path) -> list[Target]:
     """Markdown files under `paths` (files as given, directories recursively), sorted."""
-    root = root.absolute()
+    root = Path(os.path.abspath(root))  # noqa: PTH100
     seen: dict[str, Target] = {}
     for given in paths:
         # abspath, not resolve: a symlink must stay visible as one.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +73,7 @@ def targets_for(selection: Selection, settings: Settings) -> tuple[Path, list[Ta
     root = selection.root or settings.root
     if root is not None and not root.is_dir():
         raise UsageError(f"root {root} is not a directory")
-    base = root.absolute() if root is not None else find_root(chosen)
+    base = Path(os.path.abspath(root)) if root is not None else find_root(chosen)  # noqa: PTH100
     targets = [t for t in discover(chosen, base) if not is_excluded(t.path, settings)]
     return base, targets
 
@@ -109,11 +111,24 @@ def _progress(total: int) -> Callable[[int, int], None] | None:
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # no-color.org: a NO_COLOR that is present and not empty turns colour off.
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def statistics_json(report: Report) -> str:
+    counts = Counter(d.code for d in report.diagnostics)
+    fixable = Counter(d.code for d in report.diagnostics if d.fixable)
+    rows = [
+        {"code": code, "count": n, "fixable": fixable[code]}
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    return json.dumps(rows, indent=2) + "\n"
 
 
 def check(options: CheckOptions) -> int:
     """`cardlint check`: the exit code."""
+    if options.statistics and options.fmt not in {"text", "json"}:
+        raise UsageError("--statistics prints text or json, not " + options.fmt)
     if options.baseline is not None and options.write_baseline is not None:
         raise UsageError("--baseline and --write-baseline exclude each other")
     known = load_baseline(options.baseline) if options.baseline is not None else None
@@ -138,7 +153,7 @@ def check(options: CheckOptions) -> int:
 
 def render(options: CheckOptions, report: Report, sources: dict[str, Source]) -> str:
     if options.statistics:
-        return text_report.statistics(report)
+        return statistics_json(report) if options.fmt == "json" else text_report.statistics(report)
     if options.fmt != "text":
         return REPORTERS[options.fmt](report)
     color = options.output_file is None and use_color()

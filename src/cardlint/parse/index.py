@@ -58,7 +58,8 @@ def _is_table(rows: tuple[Line, ...]) -> bool:
 
 
 def _title(source: Source, line: Line) -> Located[str]:
-    start = line.start + 2
+    marker = re.match(r"\s*#+\s*", line.text)
+    start = min(line.start + (marker.end() if marker else 0), line.end)
     text = source.text[start : line.end].rstrip()
     return Located(text, text, source.span(start, start + len(text)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -124,6 +125,9 @@ def _billions(name: str) -> Handler:
             _bad(builder, hits[0], name, "billions such as `7.0B`, or `-B` when unknown")
             return
         value = None if match["n"] == "-" else float(match["n"])
+        if value is not None and not math.isfinite(value):
+            _bad(builder, hits[0], name, "a finite number of billions")
+            return
         builder.fields[name] = Located(value, located.raw, located.span)
 
     return handle

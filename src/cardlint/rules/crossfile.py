@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cardlint import derive, pages
+from cardlint import derive, linkcheck, pages
 from cardlint.cardindex import Card, nfc
 from cardlint.diagnostics import Applicability, Diagnostic, Edit, Fix
 from cardlint.linkcheck import split_anchor
@@ -153,8 +153,7 @@ def cell_mismatch(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     for table, _ in card_tables(ctx):
         for item in listed(ctx, table):
-            if item.valid:
-                assert item.card is not None
+            if item.valid and item.card is not None and item.card.record.complete:
                 yield from _row_cells(ctx, table, item.row, item.card)
 
 
@@ -166,13 +165,19 @@ def _row_cells(ctx: IndexContext, table: Table, row: Row, card: Card) -> Iterato
         expected = card.expected(column, ctx.config)
         if expected is None or cell.text in expected:
             continue
-        yield ctx.replace(
-            "CL501",
-            cell.span,
-            expected[0],
-            f"{column} is `{cell.text}` but `{card.rel}` says `{expected[0]}`",
-            f"Write `{expected[0]}`",
-        )
+        message = f"{column} is `{cell.text}` but `{card.rel}` says `{expected[0]}`"
+        if _copies_a_placeholder(ctx, column, card):
+            # The card's own link is the defect (CL404 there); copying it is no repair.
+            yield ctx.finding("CL501", cell.span, message + " (fix the card's link first)")
+            continue
+        yield ctx.replace("CL501", cell.span, expected[0], message, f"Write `{expected[0]}`")
+
+
+def _copies_a_placeholder(ctx: IndexContext, column: str, card: Card) -> bool:
+    url = card.try_url()
+    if column.strip().lower() != "links" or url is None:
+        return False
+    return linkcheck.classify(url, ctx.config.link_allowlist) is not linkcheck.TargetKind.URL
 
 
 def _title_cell(ctx: IndexContext, row: Row, card: Card) -> Iterator[Diagnostic]:

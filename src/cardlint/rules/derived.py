@@ -97,7 +97,9 @@ def stale_ratio(ctx: CardContext) -> Iterator[Diagnostic]:
 
 def _ratio_number(ratio: Located[str]) -> int | None:
     digits = ratio.raw.removesuffix(":1").replace(",", "")
-    return int(digits) if digits.isdigit() else None
+    # A written ratio longer than any float quotient can be cannot be right; it is also
+    # past Python's limit for converting digit strings.
+    return int(digits) if digits.isdigit() and len(digits) <= 400 else None
 
 
 @rule(
