@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,8 +228,19 @@ def new_findings(
     old: Source, before: Iterable[Diagnostic], new: Source, after: Iterable[Diagnostic]
 ) -> list[Diagnostic]:
     known = {(d.code, d.span.line) for d in before}
+    # Rows re-sorted by a fix carry their findings to other lines, where the line map cannot
+    # follow them: a finding with the same code and message as before is not new either.
+    said = Counter((d.code, d.message) for d in before)
     mapping = line_map(old.text, new.text)
-    return [d for d in after if (d.code, mapping.get(d.span.line, d.span.line)) not in known]
+    appeared = []
+    for d in after:
+        if (d.code, mapping.get(d.span.line, d.span.line)) in known:
+            continue
+        if said[(d.code, d.message)] > 0:
+            said[(d.code, d.message)] -= 1
+            continue
+        appeared.append(d)
+    return appeared
 
 
 def verify(
