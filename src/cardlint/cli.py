@@ -14,11 +14,7 @@ import click
 
 from cardlint import __version__, run
 from cardlint.discover import UsageError
-from cardlint.export import CSV_COLUMNS, flat_row, to_data
 from cardlint.report import REPORTERS
-from cardlint.rules import registry
-from cardlint.schema import schema_text
-from cardlint.settings import describe
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = run.EXIT_CLEAN, run.EXIT_FINDINGS, run.EXIT_ERROR
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,6 +165,8 @@ def extract(fmt: str, **kwargs: Any) -> None:
     selection = _selection(kwargs)
 
     def action() -> int:
+        from cardlint.export import to_data  # noqa: PLC0415  (commands import what they use)
+
         _, results = run.lint_selection(selection, reuse=False)
         records = [to_data(r.record)[0] for r in results if r.record is not None]
         failed = [
@@ -189,6 +187,8 @@ def extract(fmt: str, **kwargs: Any) -> None:
 
 
 def _serialise(records: list[dict[str, object]], fmt: str) -> str:
+    from cardlint.export import CSV_COLUMNS, flat_row  # noqa: PLC0415
+
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if fmt == "json":
@@ -207,6 +207,8 @@ def config_(**kwargs: Any) -> None:
     selection = _selection(kwargs)
 
     def action() -> int:
+        from cardlint.settings import describe  # noqa: PLC0415
+
         click.echo(describe(run.settings_for(selection)), nl=False)
         return EXIT_CLEAN
 
@@ -216,12 +218,16 @@ def config_(**kwargs: Any) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of a card record."""
+    from cardlint.schema import schema_text  # noqa: PLC0415
+
     click.echo(schema_text(), nl=False)
 
 
 @cli.command("rules")
 def rules_() -> None:
     """List every rule: code, name, fix, severity, summary."""
+    from cardlint.rules import registry  # noqa: PLC0415
+
     rows = registry.all_rules()
     width = max(len(r.name) for r in rows)
     for r in rows:
@@ -233,6 +239,8 @@ def rules_() -> None:
 @click.argument("code")
 def rule_(code: str) -> None:
     """Print the documentation of one rule, e.g. `cardlint rule CL301`."""
+    from cardlint.rules import registry  # noqa: PLC0415
+
     found = registry.get(code)
     if found is None:
         raise click.UsageError(f"unknown rule code {code!r}; see `cardlint rules`")

@@ -8,6 +8,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cardlint import pages, parallel, suppress
 from cardlint.cache import Cache, content_key, tree_signature
@@ -16,13 +17,11 @@ from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, page_kind
 from cardlint.linkcheck import LinkResolver
-from cardlint.parse.card import parse_card
-from cardlint.parse.index import parse_index
 from cardlint.records import CardRecord, IndexPage, Span
-from cardlint.rules import registry
-from cardlint.rules.context import CardContext, IndexContext, PageContext
-from cardlint.schema import validate
 from cardlint.source import ReadError, Source, read, relpath
+
+if TYPE_CHECKING:
+    from cardlint.rules.context import PageContext
 
 
 @dataclass
@@ -62,6 +61,11 @@ def load(target: Target, root: Path) -> Source | Diagnostic:
 
 def parse_and_validate(source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
     """The card's record with its structure (CL1xx) and schema (CL2xx) findings."""
+    # Parsing and the rules are imported when first needed: a run served from the cache
+    # never pays for mistune, jsonschema or the rule modules.
+    from cardlint.parse.card import parse_card  # noqa: PLC0415
+    from cardlint.schema import validate  # noqa: PLC0415
+
     record, found = parse_card(source, rel)
     incomplete = any(d.code.startswith("CL1") for d in found)
     return record, found + validate(record, source.path, incomplete)
@@ -75,6 +79,9 @@ def lint_source(
     parsed: tuple[CardRecord, list[Diagnostic]] | None = None,
 ) -> tuple[CardRecord, list[Diagnostic]]:
     """Parse, validate and check one card held in memory (`rel`: its path under the root)."""
+    from cardlint.rules import registry  # noqa: PLC0415
+    from cardlint.rules.context import CardContext  # noqa: PLC0415
+
     record, found = parsed if parsed is not None else parse_and_validate(source, rel)
     found = list(found)
     context = CardContext(source, record, config, resolver)
@@ -165,6 +172,9 @@ class Workspace:
         return record, found
 
     def _page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
+        from cardlint.parse.index import parse_index  # noqa: PLC0415
+        from cardlint.rules.context import IndexContext, PageContext  # noqa: PLC0415
+
         page = parse_index(source, rel)
         place = leaderboard_of(rel, self._folders(rel))
         if place is None:
@@ -206,11 +216,11 @@ class Workspace:
         if isinstance(loaded, Diagnostic):
             return None
         if self.cache is None:
-            return Card.of(rel, parse_card(loaded, rel)[0])
+            return Card.of(rel, parse_and_validate(loaded, rel)[0])
         key = content_key(loaded.original)
         facts = self.cache.facts(rel, key)
         if facts is None:
-            facts = Card.of(rel, parse_card(loaded, rel)[0]).record
+            facts = Card.of(rel, parse_and_validate(loaded, rel)[0]).record
         self.cache.store_facts(rel, key, facts)
         return Card(rel, facts)
 
@@ -259,6 +269,8 @@ def _links_to(path: Path, rel: str, cards: set[str]) -> bool:
 
 
 def _run(context: PageContext, *scopes: str) -> list[Diagnostic]:
+    from cardlint.rules import registry  # noqa: PLC0415
+
     found: list[Diagnostic] = []
     for rule in registry.checks(*scopes):
         assert rule.check is not None

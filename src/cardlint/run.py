@@ -9,17 +9,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
-from cardlint.baseline import filter_new, load_baseline, write_baseline
 from cardlint.cache import Cache
 from cardlint.cache import enabled as cache_enabled
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, UsageError, discover, find_root
-from cardlint.fix import fix_files
 from cardlint.lint import FileResult, Workspace, lint, with_listing_pages
-from cardlint.report import REPORTERS, fixes
+from cardlint.report import REPORTERS
 from cardlint.report import text as text_report
 from cardlint.report.model import Report
 from cardlint.settings import Settings, is_enabled, is_excluded, load_settings, with_cli
@@ -125,24 +124,32 @@ def statistics_json(report: Report) -> str:
     return json.dumps(rows, indent=2) + "\n"
 
 
+def _baseline() -> Any:
+    # Imported when used: most runs have no baseline, and imports are a share of a warm run.
+    import cardlint.baseline  # noqa: PLC0415
+
+    return cardlint.baseline
+
+
 def check(options: CheckOptions) -> int:
     """`cardlint check`: the exit code."""
     if options.statistics and options.fmt not in {"text", "json"}:
         raise UsageError("--statistics prints text or json, not " + options.fmt)
     if options.baseline is not None and options.write_baseline is not None:
         raise UsageError("--baseline and --write-baseline exclude each other")
-    known = load_baseline(options.baseline) if options.baseline is not None else None
+
+    known = _baseline().load_baseline(options.baseline) if options.baseline is not None else None
     _, results = lint_selection(options.selection)
     found = sorted((d for r in results for d in r.diagnostics), key=Diagnostic.sort_key)
     sources = {r.source.path: r.source for r in results if r.source is not None}
     if options.write_baseline is not None:
-        count = write_baseline(options.write_baseline, found, sources)
+        count = _baseline().write_baseline(options.write_baseline, found, sources)
         click.echo(
             f"Recorded {count} finding{'s' * (count != 1)} in {options.write_baseline}.", err=True
         )
         return EXIT_CLEAN
     if known is not None:
-        found, stale = filter_new(known, found, sources)
+        found, stale = _baseline().filter_new(known, found, sources)
         if stale:
             words = "entries no longer occur" if stale != 1 else "entry no longer occurs"
             click.echo(f"{stale} baseline {words}; refresh it with --write-baseline.", err=True)
@@ -182,6 +189,9 @@ class FixOptions:
 
 def fix(options: FixOptions) -> int:
     """`cardlint fix`: cards first, then the index pages that list them; the exit code."""
+    from cardlint.fix import fix_files  # noqa: PLC0415  (only `fix` needs it)
+    from cardlint.report import fixes  # noqa: PLC0415
+
     settings = settings_for(options.selection)
     base, targets = targets_for(options.selection, settings)
     cache = Cache(base, settings.config) if _caching(options.selection) else None

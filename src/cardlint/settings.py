@@ -311,6 +311,8 @@ def is_enabled(code: str, settings: Settings, path: Path | str | None = None) ->
 
 def is_excluded(path: Path | str, settings: Settings) -> bool:
     """Whether `path`, or a folder holding it, matches an `exclude` glob."""
+    if not settings.exclude:
+        return False
     rel = _relative(path, settings.base)
     if rel is None:
         return False
