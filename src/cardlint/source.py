@@ -74,7 +74,9 @@ def decode(path: str, data: bytes) -> Source | ReadError:
         original = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        # Columns count characters, as everywhere else: decode what precedes on the line.
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         return ReadError(
             path,
             "CL902",

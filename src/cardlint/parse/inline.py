@@ -88,5 +88,7 @@ def table_cells(text: str, base: int) -> list[tuple[int, int]]:
     for left, right in itertools.pairwise(bounds):
         inner = text[left + 1 : right]
         lead = len(inner) - len(inner.lstrip())
-        cells.append((base + left + 1 + lead, base + left + 1 + len(inner.rstrip())))
+        start = base + left + 1 + lead
+        # A blank cell is an empty span at its end, never one that ends before it starts.
+        cells.append((start, max(start, base + left + 1 + len(inner.rstrip()))))
     return cells

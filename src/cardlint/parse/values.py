@@ -21,7 +21,7 @@ _RELEASED = re.compile(r"(?:" + "|".join(MONTHS) + r")/\d{4}|TBA")
 _BILLIONS = re.compile(r"(?P<n>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|-)B")
 _RATIO = re.compile(r"(?P<ratio>\d[\d,]*:1) (?P<verdict>\S.*)")
 _ALSCORE = re.compile(r"(?P<score>\d+(?:\.\d+)?|-)(?P<slot> \((?P<tier>[^()]*)\))?")
-_ORG = re.compile(r"\[(?P<org>[^\]]+)\]\((?P<target>[^()]*)\)")
+_ORG = re.compile(r"\[(?P<org>[^\[\]]+)\]\((?P<target>[^()]*)\)")
 _ACCESS = re.compile(r"(?P<emoji>\S+) (?P<word>\S+)")
 _TAGS = re.compile(r"`[^`]+`(?:, `[^`]+`)*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -142,7 +142,8 @@ def _ratio(builder: Builder, hits: list[Hit]) -> None:
         builder.fields["verdict"] = Located("-", "-", src.span(span.end - 1, span.end))
         return
     match = _RATIO.fullmatch(located.raw)
-    if not match:
+    # No quotient of two floats prints more than about 310 digits; longer is not a ratio.
+    if not match or len(match["ratio"]) > 420:
         _bad(builder, hits[0], "token:param ratio", "`N:1 verdict`, or `- -` when unknown")
         return
     for group in ("ratio", "verdict"):

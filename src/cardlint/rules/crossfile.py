@@ -292,7 +292,8 @@ def missing_card(ctx: IndexContext) -> Iterator[Diagnostic]:
             if cutoff is not None and pages.sort_key(card, spec.key or "", ctx.config) <= cutoff:
                 continue
             header = ctx.source.span(table.span.start, table.span.start)
-            yield ctx.finding("CL504", header, f"`{card.rel}` ({card.title}) is not listed")
+            name = f" ({card.title})" if card.title else ""
+            yield ctx.finding("CL504", header, f"`{card.rel}`{name} is not listed")
 
 
 def _cutoff(ctx: IndexContext, table: Table, spec: pages.TableSpec) -> tuple[int, float] | None:
@@ -554,10 +555,16 @@ def lab_title(ctx: IndexContext) -> Iterator[Diagnostic]:
     org = orgs.most_common(1)[0][0]
     title = ctx.record.title
     if title.value != org:
+        # A bare `#` has no title text to replace: the whole line becomes `# {org}`.
+        span, new = (
+            (title.span, org)
+            if title.value
+            else (ctx.source.line_span(title.span.line), f"# {org}")
+        )
         yield ctx.replace(
             "CL508",
-            title.span,
-            org,
+            span,
+            new,
             f"lab page title is `{title.value}` but its cards' organization is `{org}`",
             f"Write `{org}`",
         )
