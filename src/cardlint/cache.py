@@ -2,9 +2,9 @@
 
 Two levels. The facts index pages state about each card (title, lab, scores, ...) are keyed
 by path and content: after an edit, the index pages are checked against every card without
-parsing the cards that did not change. Final results are keyed by path and content and are
-valid only while the whole tree is unchanged (links and index pages depend on other files):
-a signature of every path, size and modification time guards them. Both are keyed by
+parsing the cards that did not change. Each file's findings are keyed by its content and by
+what they depend on: the tree's paths and pages (`tree_signature`) and, for an index page,
+the facts of every card (`facts_signature`). Both are keyed by
 cardlint's version and the conventions, so an upgrade or a setting change starts over.
 Parsed records are not cached: reading them back costs about as much as parsing.
 """
@@ -33,18 +33,29 @@ def content_key(text: str) -> str:
 
 
 def tree_signature(root: Path) -> str:
-    """Every path under the root, and the content of every markdown file: any change to
-    them makes a new signature. (Timestamps alone miss an edit within their granularity.)"""
+    """Every path under the root, and the content of every markdown file that is not a card.
+
+    A card's findings depend on its own text, on which files exist (links) and on the
+    headings of the pages it links to; an index page's also on the facts of every card,
+    which are hashed apart (`facts_signature`). So one edited card does not invalidate
+    the findings of the pages that list it unless what they state about it changed.
+    (Timestamps alone would miss an edit within their granularity: contents are read.)
+    """
     digest = hashlib.blake2b(digest_size=16)
     for current, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP)
+        in_lab = os.path.basename(os.path.dirname(current)) == "models"  # noqa: PTH119, PTH120
         for name in sorted(files):
             path = f"{current}/{name}"
             digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
-            if name.endswith(".md"):
+            if name.endswith(".md") and not in_lab:
                 with contextlib.suppress(OSError):
                     digest.update(Path(path).read_bytes())
     return digest.hexdigest()
+
+
+def facts_signature(facts: list[Any]) -> str:
+    return hashlib.blake2b(pickle.dumps(facts, protocol=4), digest_size=16).hexdigest()
 
 
 def _code() -> str:
@@ -100,7 +111,6 @@ class Cache:
         self._facts: dict[tuple[str, str], Any] | None = None
         self._facts_dirty = False
         self._results: dict[str, tuple[str, list[Diagnostic]]] | None = None
-        self._signature: str | None = None
 
     # --- parsed records (and the facts index pages need), by path and content -------------
 
@@ -118,26 +128,21 @@ class Cache:
 
     # --- per-file results, while the tree is unchanged ----------------------------------
 
-    def results(self, signature: str) -> dict[str, tuple[str, list[Diagnostic]]]:
+    def results(self) -> dict[str, tuple[str, list[Diagnostic]]]:
+        """Each file's findings under the key it was linted with (content + dependencies)."""
         if self._results is None:
             stored = _load(self._results_file)
-            fresh = isinstance(stored, tuple) and stored[0] == signature
-            self._results = stored[1] if fresh else {}
-            self._signature = signature
+            self._results = stored if isinstance(stored, dict) else {}
         return self._results
 
-    def result(self, rel: str, content: str, display: str) -> list[Diagnostic] | None:
-        entry = (self._results or {}).get(rel)
-        if entry is None or entry[0] != content:
+    def result(self, rel: str, key: str, display: str) -> list[Diagnostic] | None:
+        entry = self.results().get(rel)
+        if entry is None or entry[0] != key:
             return None
         return _displayed(entry[1], rel, display)
 
-    def store_result(self, rel: str, content: str, display: str, found: list[Diagnostic]) -> None:
-        if self._results is not None:
-            self._results[rel] = (content, _relative(found, display, rel))
-
-    def has_results(self, rels: set[str]) -> bool:
-        return self._results is not None and rels <= self._results.keys()
+    def store_result(self, rel: str, key: str, display: str, found: list[Diagnostic]) -> None:
+        self.results()[rel] = (key, _relative(found, display, rel))
 
     def pending(self) -> tuple[dict[tuple[str, str], Any], dict[str, Any]]:
         """What this (forked) copy learned, for the parent to merge."""
@@ -147,8 +152,7 @@ class Cache:
         facts, results = pending
         for (rel, content), value in facts.items():
             self.store_facts(rel, content, value)
-        if self._results is not None:
-            self._results.update(results)
+        self.results().update(results)
 
     def save(self) -> None:
         if self.directory is None:
@@ -159,7 +163,7 @@ class Cache:
             if self._facts_dirty:
                 _dump(self._facts_file, self._facts)
             if self._results is not None:
-                _dump(self._results_file, (self._signature, self._results))
+                _dump(self._results_file, self._results)
 
 
 def _tag(directory: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardlint import pages, parallel, suppress
-from cardlint.cache import Cache, content_key, tree_signature
+from cardlint.cache import Cache, content_key, facts_signature, tree_signature
 from cardlint.cardindex import Card, CardIndex
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
@@ -126,6 +126,8 @@ class Workspace:
         self.resolver = LinkResolver(root)
         self._cards: dict[str, Card] = {}  # rel -> parsed card, passed or not
         self._indexes: dict[str, CardIndex] = {}
+        self._facts_keys: dict[str, str] = {}
+        self.tree = ""  # the tree's signature, set by a run that uses the cache
 
     # --- files -------------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class Workspace:
             result.diagnostics = self._selected([loaded])
             return result
         result.source = loaded
-        key = content_key(loaded.original) if self.cache is not None else ""
+        key = self._result_key(target, loaded) if self.cache is not None else ""
         cached = self.cache.result(target.rel, key, loaded.path) if reuse and self.cache else None
         if cached is not None:
             result.diagnostics = self._selected(cached)
@@ -155,6 +157,20 @@ class Workspace:
             self.cache.store_result(target.rel, key, loaded.path, found)
         result.diagnostics = self._selected(found)
         return result
+
+    def _result_key(self, target: Target, source: Source) -> str:
+        """What a file's findings depend on: its text, the tree, and for an index page the
+        facts of every card of its leaderboard."""
+        key = f"{content_key(source.original)}:{self.tree}"
+        if target.kind != "page":
+            return key
+        place = leaderboard_of(target.rel, self._folders(target.rel))
+        if place is None:
+            return key
+        if place[0] not in self._facts_keys:
+            index = self.card_index(place[0])
+            self._facts_keys[place[0]] = facts_signature([(c.rel, c.record) for c in index])
+        return f"{key}:{self._facts_keys[place[0]]}"
 
     def lint_card(self, source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
         record, found = self._card(source, rel)
@@ -234,6 +250,7 @@ class Workspace:
     def refresh(self) -> None:
         """Rebuild the card indexes from the latest records, e.g. after cards were fixed."""
         self._indexes.clear()
+        self._facts_keys.clear()
 
     def update_card(self, rel: str, record: CardRecord) -> None:
         self._cards[rel] = Card.of(rel, record)
@@ -298,10 +315,21 @@ def with_listing_pages(workspace: Workspace, targets: list[Target]) -> list[Targ
     return sorted([*targets, *extra], key=lambda t: t.rel)
 
 
+def _trimmed(result: FileResult, keep: frozenset[str]) -> FileResult:
+    if "source" not in keep:
+        result.source = None
+    if "record" not in keep:
+        result.record = result.page = None
+    return result
+
+
 def _all_cached(workspace: Workspace, cards: list[Target]) -> bool:
     """Whether the cache holds findings for these cards (then workers would only cost time)."""
     cache = workspace.cache
-    return cache is not None and cache.has_results({t.rel for t in cards})
+    if cache is None:
+        return False
+    stored = cache.results()
+    return all(t.rel in stored and stored[t.rel][0].endswith(f":{workspace.tree}") for t in cards)
 
 
 def lint(
@@ -312,22 +340,26 @@ def lint(
     progress: Callable[[int, int], None] | None = None,
     cache: Cache | None = None,
     reuse: bool = True,
+    keep: frozenset[str] = frozenset({"source", "record"}),
 ) -> list[FileResult]:
     """Lint the targets and the pages listing them; `reuse`: results may come from the cache
-    (records are then not loaded: `extract` passes False)."""
+    (records are then not loaded: `extract` passes False). `keep`: what each FileResult
+    retains besides its findings ("source", "record"); a large tree is linted in bounded
+    memory only when a result keeps neither."""
     workspace = Workspace(root, config, enabled, cache)
     chosen = with_listing_pages(workspace, list(targets))
-    if cache is not None and reuse:
-        cache.results(tree_signature(root))
+    if cache is not None:
+        workspace.tree = tree_signature(root)
     # Cards first: index pages then compare against records parsed in this run.
     ordered = sorted(chosen, key=lambda t: (t.kind == "page", t.rel))
     results: dict[str, FileResult] = {}
     cards = [t for t in ordered if t.kind == "card"]
     if reuse and parallel.usable(len(cards)) and not _all_cached(workspace, cards):
-        results.update(parallel.lint_cards(workspace, cards))
+        results.update(parallel.lint_cards(workspace, cards, keep))
     for done, target in enumerate(ordered, start=1):
         if target.rel not in results:
-            results[target.rel] = workspace.lint_file(target, reuse=cache is not None and reuse)
+            result = workspace.lint_file(target, reuse=cache is not None and reuse)
+            results[target.rel] = _trimmed(result, keep)
         if progress is not None:
             progress(done, len(ordered))
     if cache is not None:

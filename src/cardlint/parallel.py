@@ -42,23 +42,25 @@ Chunk = tuple[list[tuple[str, Any, Facts | None]], Any]
 
 
 def _lint_chunk(targets: Sequence[Target]) -> Chunk:
-    workspace = _WORKSPACE
+    workspace, keep = _WORKSPACE
     done = []
     for target in targets:
         result = workspace.lint_file(target)
         card = workspace.card(target.rel)
         result.record = None  # records are large; the parent needs only findings and facts
+        if "source" not in keep:
+            result.source = None
         done.append((target.rel, result, card.record if card else None))
     learned = workspace.cache.pending() if workspace.cache is not None else None
     return done, learned
 
 
-def lint_cards(workspace: Any, targets: Sequence[Target]) -> dict[str, Any]:
+def lint_cards(workspace: Any, targets: Sequence[Target], keep: frozenset[str]) -> dict[str, Any]:
     """Lint card targets in forked workers; the parent workspace learns every card's facts."""
     global _WORKSPACE  # noqa: PLW0603  (handed to forked children, never used otherwise)
     count = jobs()
     chunks = [list(targets[n::count]) for n in range(count)]
-    _WORKSPACE = workspace
+    _WORKSPACE = (workspace, keep)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
             parts = pool.map(_lint_chunk, chunks)

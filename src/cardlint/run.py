@@ -85,13 +85,23 @@ def enabled(settings: Settings) -> Callable[[Diagnostic], bool]:
     return lambda d: is_enabled(d.code, settings, d.path)
 
 
-def lint_selection(selection: Selection, reuse: bool = True) -> tuple[Settings, list[FileResult]]:
-    """Lint what the selection names; `reuse`: findings may come from the cache."""
+def lint_selection(
+    selection: Selection, reuse: bool = True, keep: frozenset[str] = frozenset({"source", "record"})
+) -> tuple[Settings, list[FileResult]]:
+    """Lint what the selection names; `reuse`: findings may come from the cache; `keep`:
+    what each result retains (see `lint`)."""
     settings = settings_for(selection)
     base, targets = targets_for(selection, settings)
     cache = Cache(base, settings.config) if _caching(selection) else None
     results = lint(
-        targets, settings.config, base, enabled(settings), _progress(len(targets)), cache, reuse
+        targets,
+        settings.config,
+        base,
+        enabled(settings),
+        _progress(len(targets)),
+        cache,
+        reuse,
+        keep,
     )
     return settings, results
 
@@ -139,7 +149,11 @@ def check(options: CheckOptions) -> int:
         raise UsageError("--baseline and --write-baseline exclude each other")
 
     known = _baseline().load_baseline(options.baseline) if options.baseline is not None else None
-    _, results = lint_selection(options.selection)
+    # Sources are kept only for what needs them: a huge tree is linted in bounded memory.
+    needs_source = options.show_source or bool(options.baseline or options.write_baseline)
+    _, results = lint_selection(
+        options.selection, keep=frozenset({"source"} if needs_source else ())
+    )
     found = sorted((d for r in results for d in r.diagnostics), key=Diagnostic.sort_key)
     sources = {r.source.path: r.source for r in results if r.source is not None}
     if options.write_baseline is not None:
