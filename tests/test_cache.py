@@ -84,3 +84,22 @@ def test_a_read_only_root_caches_elsewhere(
     assert _check(tree) == expected
     assert not (tree / ".cardlint_cache").exists()
     assert list((tmp_path / "user-cache" / "cardlint").iterdir())
+
+
+def test_a_cache_file_not_signed_by_this_user_is_never_unpickled(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle  # noqa: PLC0415
+
+    expected = _check(tree)
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.write_text, ("ran",))
+
+    # A repository could commit a crafted pickle where cardlint keeps its cache.
+    for path in (tree / ".cardlint_cache").glob("*.pickle"):
+        path.write_bytes(b"\0" * 32 + pickle.dumps(Payload()))
+    assert _check(tree) == expected
+    assert not marker.exists()

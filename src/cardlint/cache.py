@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 import os
 import pickle
 import tempfile
@@ -175,32 +176,60 @@ def _tag(directory: Path) -> None:
         )
 
 
+_MAC_SIZE = 32
+
+
+def _secret() -> bytes:
+    """A per-user key, outside every repository: cache files are signed with it, so a
+    pickle committed into a repository's cache folder is never loaded (it would run code)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cardlint"
+    key_file = base / "cache-key"
+    with contextlib.suppress(OSError):
+        key = key_file.read_bytes()
+        if len(key) == _MAC_SIZE:
+            return key
+    key = os.urandom(_MAC_SIZE)
+    with contextlib.suppress(OSError):
+        base.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(key)
+    with contextlib.suppress(OSError):
+        stored = key_file.read_bytes()  # another process may have written its key first
+        if len(stored) == _MAC_SIZE:
+            return stored
+    return key
+
+
+def _mac(payload: bytes) -> bytes:
+    return hmac.new(_secret(), payload, hashlib.sha256).digest()
+
+
 def _load(path: Path | None) -> Any:
     if path is None:
         return None
     try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)  # our own file, in our own cache folder
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    mac, payload = blob[:_MAC_SIZE], blob[_MAC_SIZE:]
+    if len(mac) != _MAC_SIZE or not hmac.compare_digest(mac, _mac(payload)):
+        return None  # not written by this user's cardlint: never unpickled
+    try:
+        return pickle.loads(payload)
+    except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
 
 def _dump(path: Path | None, data: Any) -> None:
     if path is None:
         return
+    payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(_mac(payload) + payload)
         temporary.replace(path)  # readers see the old cache or the new, never half
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -68,8 +68,13 @@ def line_starts(text: str) -> list[int]:
 
 def decode(path: str, data: bytes) -> Source | ReadError:
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        return ReadError(path, "CL903", "file holds NUL bytes: binary data, not markdown", line)
+        at = data.index(b"\x00")
+        line = data[:at].count(b"\n") + 1
+        start = data.rfind(b"\n", 0, at) + 1
+        column = len(data[start:at].decode("utf-8", "replace")) + 1
+        return ReadError(
+            path, "CL903", "file holds NUL bytes: binary data, not markdown", line, column
+        )
     try:
         original = data.decode("utf-8")
     except UnicodeDecodeError as exc:
