@@ -252,9 +252,23 @@ def duplicate_row(ctx: IndexContext) -> Iterator[Diagnostic]:
                 yield ctx.finding(
                     "CL503",
                     item.row.span,
-                    f"`{item.rel}` is listed twice",
+                    f"`{item.rel}` is listed twice" + _other_model(ctx, table, item),
                     _delete_row(ctx, item.row),
                 )
+
+
+def _other_model(ctx: IndexContext, table: Table, item: Listed) -> str:
+    """A duplicate whose cells disagree with the card describes another model of that title."""
+    if item.card is None:
+        return ""
+    cells = [c for c in table.header if item.card.expected(c, ctx.config) is not None]
+    agree = _agreement(ctx, table, item.row, item.card)
+    if agree >= len(cells):
+        return ""
+    return (
+        f"; this row disagrees with the card in {len(cells) - agree} cells: another model "
+        "with the same title, whose card was overwritten by this one"
+    )
 
 
 def _delete_row(ctx: IndexContext, row: Row) -> Fix:
