@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +248,13 @@ class Workspace:
         """A card linted elsewhere (a worker process): index pages will compare against it."""
         self._cards[card.rel] = card
 
+    def prepare(self, pages: Iterable[Target]) -> None:
+        """Build the card indexes these pages need (before forking workers that share them)."""
+        for target in pages:
+            place = leaderboard_of(target.rel, self._folders(target.rel))
+            if place is not None:
+                self.card_index(place[0])
+
     def refresh(self) -> None:
         """Rebuild the card indexes from the latest records, e.g. after cards were fixed."""
         self._indexes.clear()
@@ -282,7 +290,16 @@ def _links_to(path: Path, rel: str, cards: set[str]) -> bool:
     except (OSError, UnicodeDecodeError):
         return False
     folder = posixpath.dirname(rel)
-    return any(posixpath.relpath(card, folder or ".") in text for card in cards)
+    if len(cards) < 8:
+        return any(posixpath.relpath(card, folder or ".") in text for card in cards)
+    # Many cards (a whole models/ folder): resolve each link of the page once instead.
+    for target in _LINK_TARGET.findall(text):
+        if posixpath.normpath(posixpath.join(folder, target.split("#")[0])) in cards:
+            return True
+    return False
+
+
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+\.md)(?:#[^)]*)?\)")
 
 
 def _run(context: PageContext, *scopes: str) -> list[Diagnostic]:
@@ -355,7 +372,11 @@ def lint(
     results: dict[str, FileResult] = {}
     cards = [t for t in ordered if t.kind == "card"]
     if reuse and parallel.usable(len(cards)) and not _all_cached(workspace, cards):
-        results.update(parallel.lint_cards(workspace, cards, keep))
+        results.update(parallel.lint_many(workspace, cards, keep))
+        index_pages = [t for t in ordered if t.kind == "page"]
+        if len(index_pages) >= parallel.PAGES_FROM:
+            workspace.prepare(index_pages)
+            results.update(parallel.lint_many(workspace, index_pages, keep))
     for done, target in enumerate(ordered, start=1):
         if target.rel not in results:
             result = workspace.lint_file(target, reuse=cache is not None and reuse)

@@ -17,6 +17,7 @@ from cardlint.cardindex import Card, Facts
 from cardlint.discover import Target
 
 PARALLEL_FROM = 300  # cards; below this, starting workers costs more than it saves
+PAGES_FROM = 20  # index pages, once the cards went to workers
 
 _WORKSPACE: Any = None  # set in the parent just before forking; read by the workers
 
@@ -46,8 +47,9 @@ def _lint_chunk(targets: Sequence[Target]) -> Chunk:
     done = []
     for target in targets:
         result = workspace.lint_file(target)
-        card = workspace.card(target.rel)
-        result.record = None  # records are large; the parent needs only findings and facts
+        card = workspace.card(target.rel) if target.kind == "card" else None
+        # Records are large; the parent needs only findings, and a card's facts.
+        result.record = result.page = None
         if "source" not in keep:
             result.source = None
         done.append((target.rel, result, card.record if card else None))
@@ -55,11 +57,17 @@ def _lint_chunk(targets: Sequence[Target]) -> Chunk:
     return done, learned
 
 
-def lint_cards(workspace: Any, targets: Sequence[Target], keep: frozenset[str]) -> dict[str, Any]:
-    """Lint card targets in forked workers; the parent workspace learns every card's facts."""
+def lint_many(workspace: Any, targets: Sequence[Target], keep: frozenset[str]) -> dict[str, Any]:
+    """Lint targets in forked workers; the parent workspace learns every card's facts.
+
+    Index pages must come after every card they list: the parent builds the card indexes
+    before forking, and the workers inherit them.
+    """
     global _WORKSPACE  # noqa: PLW0603  (handed to forked children, never used otherwise)
     count = jobs()
-    chunks = [list(targets[n::count]) for n in range(count)]
+    # Largest first, dealt round-robin: a few long rankings must not land in one worker.
+    ordered = sorted(targets, key=lambda t: -_size(t))
+    chunks = [list(ordered[n::count]) for n in range(count)]
     _WORKSPACE = (workspace, keep)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
@@ -75,3 +83,10 @@ def lint_cards(workspace: Any, targets: Sequence[Target], keep: frozenset[str]) 
         if learned is not None:
             workspace.cache.merge(learned)
     return results
+
+
+def _size(target: Target) -> int:
+    try:
+        return target.path.stat().st_size
+    except OSError:
+        return 0
