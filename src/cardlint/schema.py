@@ -72,8 +72,19 @@ def _validators() -> tuple[Any, dict[str, Any]]:
     return Draft202012Validator(shell, format_checker=checker), per_property
 
 
-@lru_cache(maxsize=16384)
 def _property_errors(key: str, value_json: str) -> tuple[_Error, ...]:
+    # Free text (notes, titles) never repeats: memoising it would only hold memory.
+    if len(value_json) > 120:
+        return _errors_of(key, value_json)
+    return _memoised_errors(key, value_json)
+
+
+@lru_cache(maxsize=4096)
+def _memoised_errors(key: str, value_json: str) -> tuple[_Error, ...]:
+    return _errors_of(key, value_json)
+
+
+def _errors_of(key: str, value_json: str) -> tuple[_Error, ...]:
     validator = _validators()[1].get(key)
     if validator is None:
         return ()
