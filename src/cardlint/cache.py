@@ -24,13 +24,20 @@ from typing import Any
 from cardlint import __version__
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
+from cardlint.source import Source
 
 DIRECTORY = ".cardlint_cache"
 _SKIP = {".git", DIRECTORY, "node_modules", "__pycache__"}
 
 
-def content_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+def bytes_key(data: bytes) -> str:
+    """The key of a file's content: its bytes as on disk."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def content_key(source: Source) -> str:
+    """The same key from a decoded file (decoding keeps every byte but the BOM)."""
+    return bytes_key((("\ufeff" if source.bom else "") + source.original).encode("utf-8"))
 
 
 def tree_signature(root: Path) -> str:

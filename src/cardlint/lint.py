@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cardlint import pages, parallel, suppress
-from cardlint.cache import Cache, content_key, facts_signature, tree_signature
+from cardlint.cache import Cache, bytes_key, content_key, facts_signature, tree_signature
 from cardlint.cardindex import Card, CardIndex
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, page_kind
 from cardlint.linkcheck import LinkResolver
 from cardlint.records import CardRecord, IndexPage, Span
-from cardlint.source import ReadError, Source, read, relpath
+from cardlint.source import MAX_BYTES, ReadError, Source, read, relpath
 
 if TYPE_CHECKING:
     from cardlint.rules.context import PageContext
@@ -129,6 +129,7 @@ class Workspace:
         self._indexes: dict[str, CardIndex] = {}
         self._facts_keys: dict[str, str] = {}
         self.tree = ""  # the tree's signature, set by a run that uses the cache
+        self.keep_sources = True  # results must carry their decoded source
 
     # --- files -------------------------------------------------------------------------
 
@@ -136,7 +137,12 @@ class Workspace:
         return found if self.enabled is None else [d for d in found if self.enabled(d)]
 
     def lint_file(self, target: Target, reuse: bool = False) -> FileResult:
-        """Lint one file; `reuse`: take its findings from the cache when the tree is unchanged."""
+        """Lint one file; `reuse`: take its findings from the cache when what they depend
+        on is unchanged."""
+        if reuse and self.cache is not None and not self.keep_sources:
+            fast = self._from_cache(target)
+            if fast is not None:
+                return fast
         result = FileResult(target)
         loaded = load(target, self.root)
         if isinstance(loaded, Diagnostic):
@@ -159,10 +165,32 @@ class Workspace:
         result.diagnostics = self._selected(found)
         return result
 
+    def _from_cache(self, target: Target) -> FileResult | None:
+        """Findings straight from the cache: the file's bytes are hashed, never decoded."""
+        assert self.cache is not None
+        try:
+            if target.path.is_symlink() or target.path.stat().st_size > MAX_BYTES:
+                return None  # the full path reports these
+            data = target.path.read_bytes()
+        except OSError:
+            return None
+        content = bytes_key(data)
+        cached = self.cache.result(target.rel, self._key_for(target, content), target.display)
+        if cached is None:
+            return None
+        if target.kind == "card":
+            facts = self.cache.facts(target.rel, content)
+            if facts is not None:
+                self._cards[target.rel] = Card(target.rel, facts)
+        return FileResult(target, diagnostics=self._selected(cached))
+
     def _result_key(self, target: Target, source: Source) -> str:
+        return self._key_for(target, content_key(source))
+
+    def _key_for(self, target: Target, content: str) -> str:
         """What a file's findings depend on: its text, the tree, and for an index page the
         facts of every card of its leaderboard."""
-        key = f"{content_key(source.original)}:{self.tree}"
+        key = f"{content}:{self.tree}"
         if target.kind != "page":
             return key
         place = leaderboard_of(target.rel, self._folders(target.rel))
@@ -185,7 +213,7 @@ class Workspace:
         record, found = lint_source(source, rel, self.config, self.resolver)
         self._cards[rel] = Card.of(rel, record)
         if self.cache is not None:
-            self.cache.store_facts(rel, content_key(source.original), self._cards[rel].record)
+            self.cache.store_facts(rel, content_key(source), self._cards[rel].record)
         return record, found
 
     def _page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
@@ -229,16 +257,19 @@ class Workspace:
 
     def _card_facts(self, path: Path, rel: str) -> Card | None:
         """A card not passed on the command line: only what index pages state about it."""
+        if self.cache is not None and not path.is_symlink():
+            try:
+                facts = self.cache.facts(rel, bytes_key(path.read_bytes()))
+            except OSError:
+                facts = None
+            if facts is not None:
+                return Card(rel, facts)
         loaded = load(Target(path, rel, relpath(path), "card"), self.root)
         if isinstance(loaded, Diagnostic):
             return None
-        if self.cache is None:
-            return Card.of(rel, parse_and_validate(loaded, rel)[0])
-        key = content_key(loaded.original)
-        facts = self.cache.facts(rel, key)
-        if facts is None:
-            facts = Card.of(rel, parse_and_validate(loaded, rel)[0]).record
-        self.cache.store_facts(rel, key, facts)
+        facts = Card.of(rel, parse_and_validate(loaded, rel)[0]).record
+        if self.cache is not None:
+            self.cache.store_facts(rel, content_key(loaded), facts)
         return Card(rel, facts)
 
     def card(self, rel: str) -> Card | None:
@@ -367,6 +398,7 @@ def lint(
     chosen = with_listing_pages(workspace, list(targets))
     if cache is not None:
         workspace.tree = tree_signature(root)
+    workspace.keep_sources = "source" in keep
     # Cards first: index pages then compare against records parsed in this run.
     ordered = sorted(chosen, key=lambda t: (t.kind == "page", t.rel))
     results: dict[str, FileResult] = {}
