@@ -144,7 +144,8 @@ BAD_VALUES = [
     ("root", "3", "must be a folder path"),
     ("root", '"no-such-folder"', "is not a directory"),
     ("card-glob", '""', "must be a non-empty string"),
-    ("labs-dir", '"../labs"', "must be a folder relative to the root"),
+    ("labs-dir", '"orgs"', 'can only be "labs" in this version, not "orgs"'),
+    ("card-glob", '"cards/*/*.md"', 'can only be "models/*/*.md" in this version'),
     ("architectures-dir", "[]", "must be a non-empty string"),
     ("link-allowlist", '"../../issues"', "must be an array of strings"),
     ("ratio-rounding", '"round"', 'must be one of ceil, half-even, half-up, floor, not "round"'),
@@ -262,9 +263,9 @@ def test_tiers_in_either_form_are_sorted_descending(repo: Path, tiers: str) -> N
 
 def test_every_convention_key_sets_its_field() -> None:
     table = {
-        "card-glob": "cards/*/*.md",
-        "labs-dir": "orgs",
-        "architectures-dir": "arch",
+        "card-glob": "models/*/*.md",
+        "labs-dir": "labs",
+        "architectures-dir": "architectures",
         "link-allowlist": ["../../wiki"],
         "verdict-threshold": 25,
         "verdict-good": "good",
@@ -295,7 +296,7 @@ def test_every_convention_key_sets_its_field() -> None:
         assert getattr(config, CONVENTIONS[key][0]) == expected, key
     assert derive.verdict(24, config) == "bad"
     assert derive.overview_sentence("M", "Lab", [], config) == "M by Lab"
-    assert derive.lab_link("Big Lab", config) == "../../orgs/big-lab.md"
+    assert derive.lab_link("Big Lab", config) == "../../labs/big-lab.md"
 
 
 def test_root_is_relative_to_the_config_file(repo: Path) -> None:

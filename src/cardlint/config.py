@@ -160,6 +160,22 @@ def _text(key: str, value: object) -> str:
     return value
 
 
+def _fixed(default: str) -> Callable[[str, object], str]:
+    """A layout key this version reads but cannot yet move: page recognition, the card index
+    and the index-page rules all assume it. A value other than the default is refused
+    rather than half applied."""
+
+    def check(key: str, value: object) -> str:
+        text = _text(key, value).strip("/")
+        if text != default:
+            raise InvalidSettingError(
+                key, f"can only be {toml_value(default)} in this version, not {toml_value(value)}"
+            )
+        return text
+
+    return check
+
+
 def _folder(key: str, value: object) -> str:
     folder = _text(key, value).strip("/")
     if "\\" in folder or ".." in folder.split("/") or not folder:
@@ -240,9 +256,9 @@ def _access_emoji(key: str, value: object) -> tuple[tuple[str, str], ...]:
 Parser = Callable[[str, object], Any]
 
 CONVENTIONS: dict[str, tuple[str, Parser]] = {
-    "card-glob": ("card_glob", _text),
-    "labs-dir": ("labs_dir", _folder),
-    "architectures-dir": ("architectures_dir", _folder),
+    "card-glob": ("card_glob", _fixed("models/*/*.md")),
+    "labs-dir": ("labs_dir", _fixed("labs")),
+    "architectures-dir": ("architectures_dir", _fixed("architectures")),
     "link-allowlist": ("link_allowlist", _strings),
     "ratio-rounding": ("ratio_rounding", _choice(RATIO_ROUNDINGS)),
     "verdict-threshold": ("verdict_threshold", _integer_in(0)),
