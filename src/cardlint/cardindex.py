@@ -19,9 +19,6 @@ def _raw(located: object) -> str | None:
     return getattr(located, "raw", None)
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 @dataclass(frozen=True)
 class Located:
     """A value with the text it was written as (no position: index rules need none)."""
@@ -135,12 +132,7 @@ class Card:
 
     def released_key(self) -> tuple[int, int] | None:
         raw = _raw(self.record.released)
-        if not raw or "/" not in raw:
-            return None
-        month, year = raw.split("/")
-        return (
-            (int(year), _MONTHS.index(month) + 1) if month in _MONTHS and year.isdigit() else None
-        )
+        return derive.release_month(raw) if raw else None
 
     def try_url(self) -> str | None:
         return self.record.try_url

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 UNKNOWN = "-"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _DECIMAL_ROUNDING = {
     "ceil": ROUND_CEILING,
@@ -145,3 +146,9 @@ def access_emoji(word: str, cfg: Config = DEFAULT) -> str | None:
 
 def format_billions(x: float) -> str:
     return f"{float(x)}B"
+
+
+def release_month(text: str) -> tuple[int, int] | None:
+    """`Apr/2024` -> (2024, 4); None for `TBA` or anything else."""
+    month, _, year = text.partition("/")
+    return (int(year), MONTHS.index(month) + 1) if month in MONTHS and year.isdigit() else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cardlint.cardindex import Card
 from cardlint.config import Config
+from cardlint.derive import release_month, slug
 
 Member = Callable[[Card, str, Config], bool]  # card, page stem, config
 
@@ -23,8 +24,6 @@ def _lab(card: Card, stem: str, _config: Config) -> bool:
 
 
 def _type(card: Card, stem: str, _config: Config) -> bool:
-    from cardlint.derive import slug  # noqa: PLC0415  (keeps this module data-only)
-
     t = card.record.type
     return t is not None and t.value != "-" and slug(t.value) == stem
 
@@ -107,24 +106,8 @@ def cell_key(text: str, key: str) -> tuple[int, float] | None:
     if text in {"-", "-B", "TBA"}:
         return (0, 0.0)
     if key == "released":
-        month, _, year = text.partition("/")
-        months = (
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
-        )
-        if month in months and year.isdigit():
-            return (1, int(year) * 12.0 + months.index(month) + 1)
-        return None
+        released = release_month(text)
+        return None if released is None else (1, released[0] * 12.0 + released[1])
     try:
         return (1, float(text.removesuffix("B").removesuffix(":1").replace(",", "")))
     except ValueError:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from cardlint.derive import MONTHS
 from cardlint.parse.inline import links_in, table_cells
 from cardlint.parse.layout import BENCHMARKS
 from cardlint.records import Benchmark, Located, Resource, Span
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Builder", "list[Hit]"], None]
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _RELEASED = re.compile(r"(?:" + "|".join(MONTHS) + r")/\d{4}|TBA")
 _BILLIONS = re.compile(r"(?P<n>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|-)B")
 _RATIO = re.compile(r"(?P<ratio>\d[\d,]*:1) (?P<verdict>\S.*)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -372,8 +373,6 @@ def stale_count(ctx: IndexContext) -> Iterator[Diagnostic]:
 
 
 def _full(pattern: str, text: str) -> bool:
-    import re  # noqa: PLC0415
-
     return re.fullmatch(pattern, text) is not None
 
 
