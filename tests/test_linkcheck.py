@@ -319,7 +319,7 @@ def test_anchors_of(repo: Path) -> None:
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     paths: list[str] = []
-    path_open, builtin_open = Path.open, builtins.open
+    path_open, builtin_open, os_open = Path.open, builtins.open, os.open
 
     def record_path_open(self: Path, *args: object, **kw: object) -> object:
         paths.append(str(self))
@@ -329,8 +329,13 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         paths.append(str(file))
         return builtin_open(file, *args, **kw)  # type: ignore[call-overload]
 
+    def record_os_open(file: Any, *args: Any, **kw: Any) -> int:
+        paths.append(str(file))
+        return os_open(file, *args, **kw)
+
     monkeypatch.setattr(Path, "open", record_path_open)
     monkeypatch.setattr(builtins, "open", record_open)
+    monkeypatch.setattr(os, "open", record_os_open)
     return paths
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cardlint import safefs
 from cardlint.source import relpath
 
 CONFIG_FILES = (".cardlint.toml",)
@@ -22,7 +23,8 @@ class Target:
     path: Path  # absolute, not resolved (a symlink stays a symlink)
     rel: str  # POSIX, relative to the root
     display: str  # relative to the working directory
-    kind: str  # "card" | "misplaced" | "page"
+    kind: str  # "card" | "misplaced" | "page" | "folder" (a folder that could not be listed)
+    error: str | None = None  # why a "folder" could not be listed
 
 
 def page_kind(rel: str) -> str:
@@ -35,13 +37,10 @@ def page_kind(rel: str) -> str:
 
 
 def _has_config(directory: Path) -> bool:
-    if any((directory / name).is_file() for name in CONFIG_FILES):
+    if any(safefs.is_regular(directory / name) for name in CONFIG_FILES):
         return True
-    pyproject = directory / "pyproject.toml"
-    try:
-        return pyproject.is_file() and "[tool.cardlint" in pyproject.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+    data = safefs.read_bytes(directory / "pyproject.toml", 1024 * 1024)
+    return isinstance(data, bytes) and b"[tool.cardlint" in data
 
 
 def find_root(paths: Iterable[Path]) -> Path:
@@ -52,7 +51,7 @@ def find_root(paths: Iterable[Path]) -> Path:
     if not start.is_dir():
         start = start.parent
     for directory in (start, *start.parents):
-        if (directory / ".git").exists() or _has_config(directory):
+        if safefs.exists(directory / ".git") or _has_config(directory):
             return directory
     return _layout_root(start)
 
@@ -61,7 +60,7 @@ def _layout_root(start: Path) -> Path:
     for directory in (start, *start.parents):
         if directory.name == "models":
             return directory.parent
-        if (directory / "models").is_dir():
+        if safefs.is_real_dir(directory / "models"):
             return directory
     return start
 
@@ -73,16 +72,19 @@ def discover(paths: Iterable[Path], root: Path) -> list[Target]:
     for given in paths:
         # abspath, not resolve: a symlink must stay visible as one.
         absolute = Path(os.path.abspath(given))  # noqa: PTH100
-        if not absolute.exists() and not absolute.is_symlink():
-            raise UsageError(f"path does not exist: {given}")
+        # Checked before anything is stated: a path outside the root is never touched.
         if not _inside(absolute, root):
             raise UsageError(f"path {given} is outside the root {relpath(root)}")
-        # A directory named like a markdown file is reported as unreadable, not walked.
-        walk = absolute.is_dir() and absolute.suffix != ".md"
-        files = _walk(absolute) if walk else [absolute]
-        for path in files:
-            rel = PurePosixPath(*path.relative_to(root).parts).as_posix()
-            seen.setdefault(rel, Target(path, rel, relpath(path), page_kind(rel)))
+        if not safefs.exists(absolute):
+            raise UsageError(f"path does not exist: {given}")
+        # A directory named like a markdown file is reported as unreadable, not walked; a
+        # symlink to a folder is never walked (its target may lie anywhere).
+        walk = safefs.is_real_dir(absolute) and absolute.suffix != ".md"
+        found = _walk(absolute) if walk else [(absolute, None)]
+        for path, error in found:
+            rel = PurePosixPath(*path.relative_to(root).parts).as_posix() or "."
+            kind = "folder" if error is not None else page_kind(rel)
+            seen.setdefault(rel, Target(path, rel, relpath(path), kind, error))
     return [seen[rel] for rel in sorted(seen)]
 
 
@@ -90,13 +92,19 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    for current, dirs, files in os.walk(directory, followlinks=False):
-        base = Path(current)
-        kept = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS]
-        # Directories named like markdown files are reported as unreadable, not walked.
-        names = files + [d for d in kept if d.endswith(".md")]
-        dirs[:] = sorted(d for d in kept if not d.endswith(".md"))
+def _walk(directory: Path) -> Iterator[tuple[Path, str | None]]:
+    """Markdown paths under `directory`, and folders that could not be listed (with why)."""
+    for folder in safefs.walk(directory, _enters):
+        if folder.error is not None:
+            yield folder.path, f"cannot list folder: {folder.error}"
+            continue
+        kept = [d for d in folder.dirs if not d.startswith(".") and d not in SKIP_DIRS]
+        names = [*folder.files, *(d for d in kept if d.endswith(".md"))]
         for name in sorted(names):
             if name.endswith(".md"):
-                yield base / name
+                yield folder.path / name, None
+
+
+def _enters(name: str) -> bool:
+    # Folders named like markdown files are yielded as files (reported, not walked).
+    return not name.startswith(".") and name not in SKIP_DIRS and not name.endswith(".md")

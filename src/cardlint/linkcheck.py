@@ -23,6 +23,8 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from cardlint import safefs
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -339,6 +341,7 @@ class Status(enum.Enum):
     OK = "ok"
     MISSING = "missing"
     OUTSIDE_ROOT = "outside-root"
+    UNREADABLE = "unreadable"  # a folder on the way could not be listed (its own CL901)
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,21 @@ class LinkResolver:
         self._listings: dict[tuple[str, ...], _Listing | None] = {}
         self._found: dict[str, _Found] = {}
         self._anchors: dict[tuple[str, ...], frozenset[str] | None] = {}
+        # The pages whose anchors were looked up since the caller last cleared it: a cached
+        # result that checked anchors stays valid only while those anchors are unchanged.
+        self.consulted: set[str] = set()
+        self._anchors_by_rel: dict[str, frozenset[str] | None] = {}
+
+    def real_path(self, rel: str) -> tuple[Status, Path | None]:
+        """Where the file at root-relative `rel` really is, every symlink resolved inside
+        the root from its text alone (nothing outside the root is ever stated)."""
+        lexical = self._lexical("", rel)
+        if lexical is None:
+            return Status.OUTSIDE_ROOT, None
+        found = self._locate(lexical)
+        if found.status is not Status.OK:
+            return found.status, None
+        return Status.OK, self._root.joinpath(*found.disk_parts)
 
     def resolve(self, from_file: str, path_part: str) -> Resolution:
         """Resolve `path_part` as written in `from_file` (POSIX, relative to the root).
@@ -395,8 +413,8 @@ class LinkResolver:
         found = self._locate(rel)
         if found.status is Status.OUTSIDE_ROOT:
             return Resolution(Status.OUTSIDE_ROOT, None)
-        if found.status is Status.MISSING:
-            return Resolution(Status.MISSING, rel or ".")
+        if found.status in (Status.MISSING, Status.UNREADABLE):
+            return Resolution(found.status, rel or ".")
         is_dir = found.entry is None or found.entry.is_dir
         return Resolution(Status.OK, _nfc("/".join(found.disk_parts)) or ".", is_dir)
 
@@ -405,6 +423,12 @@ class LinkResolver:
 
         Only a regular file inside the root, at most MAX_BYTES long and valid UTF-8, is read.
         """
+        self.consulted.add(rel_path)
+        if rel_path not in self._anchors_by_rel:
+            self._anchors_by_rel[rel_path] = self._anchors_of(rel_path)
+        return self._anchors_by_rel[rel_path]
+
+    def _anchors_of(self, rel_path: str) -> frozenset[str] | None:
         rel = self._lexical("", rel_path)
         found = self._locate(rel) if rel is not None else None
         if found is None or found.status is not Status.OK:
@@ -447,6 +471,8 @@ class LinkResolver:
         entry: _Entry | None = None
         hops = 0
         while pending:
+            if self._listing(tuple(done)) is None:
+                return _Found(Status.UNREADABLE, (), None)
             entry = self._lookup(tuple(done), pending.popleft())
             if entry is None or (pending and not entry.is_dir and not entry.is_symlink):
                 return _Found(Status.MISSING, (), None)
@@ -520,12 +546,8 @@ class LinkResolver:
         return _OUTSIDE
 
     def _read_text(self, disk_parts: tuple[str, ...]) -> str | None:
-        try:
-            with self._root.joinpath(*disk_parts).open("rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError:
-            return None
-        if len(data) > MAX_BYTES:
+        data = safefs.read_bytes(self._root.joinpath(*disk_parts), MAX_BYTES)
+        if isinstance(data, safefs.Refused):
             return None
         try:
             return data.decode("utf-8-sig")

@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cardlint import pages, parallel, suppress
-from cardlint.cache import Cache, bytes_key, content_key, facts_signature, tree_signature
-from cardlint.cardindex import Card, CardIndex
+from cardlint import pages, parallel, safefs, suppress
+from cardlint.cache import (
+    Cache,
+    anchors_digest,
+    bytes_key,
+    content_key,
+    facts_signature,
+    tree_signature,
+)
+from cardlint.cardindex import Card, CardIndex, Facts
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, page_kind
-from cardlint.linkcheck import LinkResolver
+from cardlint.linkcheck import LinkResolver, Status
 from cardlint.records import CardRecord, IndexPage, Span
 from cardlint.source import MAX_BYTES, ReadError, Source, read, relpath
 
@@ -42,22 +49,31 @@ def read_error(error: ReadError) -> Diagnostic:
     return Diagnostic(error.path, _at(error.line, error.column), error.code, error.message)
 
 
-def _symlink_escapes(target: Target, root: Path) -> bool:
-    if not target.path.is_symlink():
-        return False
-    # realpath never raises: a loop comes back as a path, and reading it fails as CL901.
-    real = Path(os.path.realpath(target.path))
-    top = Path(os.path.realpath(root))
-    return real != top and top not in real.parents
+def load(target: Target, resolver: LinkResolver) -> Source | Diagnostic:
+    """The decoded file, or the CL9xx finding that says why it was not read.
 
-
-def load(target: Target, root: Path) -> Source | Diagnostic:
-    if _symlink_escapes(target, root):
+    Symlinks are resolved inside the root from their text (`LinkResolver.real_path`), so a
+    link out of the root is refused before anything outside is opened or stated.
+    """
+    if target.error is not None:
+        return Diagnostic(target.display, _at(1, 1), "CL901", target.error)
+    status, real = resolver.real_path(target.rel)
+    if status is Status.OUTSIDE_ROOT:
         return Diagnostic(
             target.display, _at(1, 1), "CL901", "symlink points outside the root: not read"
         )
-    loaded = read(target.path, target.display)
+    if real is None:
+        return Diagnostic(target.display, _at(1, 1), "CL901", _unresolved(target, status))
+    loaded = read(real, target.display)
     return read_error(loaded) if isinstance(loaded, ReadError) else loaded
+
+
+def _unresolved(target: Target, status: Status) -> str:
+    if status is Status.UNREADABLE:
+        return "cannot read file: a folder on its path cannot be listed"
+    if safefs.is_symlink(target.path):
+        return "cannot read file: the symlink leads nowhere (dangling, or a loop of symbolic links)"
+    return "cannot read file: it no longer exists"
 
 
 def parse_and_validate(source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
@@ -144,16 +160,21 @@ class Workspace:
             if fast is not None:
                 return fast
         result = FileResult(target)
-        loaded = load(target, self.root)
+        loaded = load(target, self.resolver)
         if isinstance(loaded, Diagnostic):
             result.diagnostics = self._selected([loaded])
             return result
         result.source = loaded
         key = self._result_key(target, loaded) if self.cache is not None else ""
-        cached = self.cache.result(target.rel, key, loaded.path) if reuse and self.cache else None
+        cached = (
+            self.cache.result(target.rel, key, loaded.path, self._anchors_now)
+            if reuse and self.cache
+            else None
+        )
         if cached is not None:
             result.diagnostics = self._selected(cached)
             return result
+        self.resolver.consulted.clear()
         if target.kind == "misplaced":
             found = suppressed(loaded, [_misplaced(target)])
         elif target.kind == "card":
@@ -161,26 +182,29 @@ class Workspace:
         else:
             result.page, found = self._page(loaded, target.rel)
         if self.cache is not None:
-            self.cache.store_result(target.rel, key, loaded.path, found)
+            checked = tuple((p, self._anchors_now(p)) for p in sorted(self.resolver.consulted))
+            self.cache.store_result(target.rel, key, loaded.path, found, checked)
         result.diagnostics = self._selected(found)
         return result
+
+    def _anchors_now(self, rel: str) -> str:
+        return anchors_digest(self.resolver.anchors_of(rel))
 
     def _from_cache(self, target: Target) -> FileResult | None:
         """Findings straight from the cache: the file's bytes are hashed, never decoded."""
         assert self.cache is not None
-        try:
-            if target.path.is_symlink() or target.path.stat().st_size > MAX_BYTES:
-                return None  # the full path reports these
-            data = target.path.read_bytes()
-        except OSError:
+        # Symlinks, special and oversized files take the full path, which reports them.
+        data = safefs.read_bytes(target.path, MAX_BYTES)
+        if isinstance(data, safefs.Refused):
             return None
         content = bytes_key(data)
-        cached = self.cache.result(target.rel, self._key_for(target, content), target.display)
+        key = self._key_for(target, content)
+        cached = self.cache.result(target.rel, key, target.display, self._anchors_now)
         if cached is None:
             return None
         if target.kind == "card":
             facts = self.cache.facts(target.rel, content)
-            if facts is not None:
+            if isinstance(facts, Facts):
                 self._cards[target.rel] = Card(target.rel, facts)
         return FileResult(target, diagnostics=self._selected(cached))
 
@@ -235,7 +259,7 @@ class Workspace:
         parts = rel.split("/")
         for cut in range(len(parts)):
             base = "/".join(parts[:cut])
-            if (self.root / base / "models").is_dir():
+            if safefs.is_real_dir(self.root / base / "models"):
                 yield posixpath.join(base, "models")
 
     def card_index(self, base: str) -> CardIndex:
@@ -246,7 +270,7 @@ class Workspace:
 
     def _read_cards(self, base: str) -> Iterator[Card]:
         models = self.root / base / "models"
-        for path in sorted(models.glob("*/*.md")):
+        for path in safefs.glob(models, "*/*.md"):
             rel = posixpath.join(base, "models", path.parent.name, path.name)
             if rel not in self._cards:
                 card = self._card_facts(path, rel)
@@ -257,14 +281,12 @@ class Workspace:
 
     def _card_facts(self, path: Path, rel: str) -> Card | None:
         """A card not passed on the command line: only what index pages state about it."""
-        if self.cache is not None and not path.is_symlink():
-            try:
-                facts = self.cache.facts(rel, bytes_key(path.read_bytes()))
-            except OSError:
-                facts = None
-            if facts is not None:
+        data = safefs.read_bytes(path, MAX_BYTES) if self.cache is not None else None
+        if self.cache is not None and isinstance(data, bytes):
+            facts = self.cache.facts(rel, bytes_key(data))
+            if isinstance(facts, Facts):
                 return Card(rel, facts)
-        loaded = load(Target(path, rel, relpath(path), "card"), self.root)
+        loaded = load(Target(path, rel, relpath(path), "card"), self.resolver)
         if isinstance(loaded, Diagnostic):
             return None
         facts = Card.of(rel, parse_and_validate(loaded, rel)[0]).record
@@ -312,14 +334,14 @@ def _base_of(card_rel: str) -> str:
 
 def _index_paths(base: Path) -> Iterator[Path]:
     for glob in pages.INDEX_GLOBS:
-        yield from sorted(base.glob(glob))
+        yield from safefs.glob(base, glob)
 
 
 def _links_to(path: Path, rel: str, cards: set[str]) -> bool:
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+    data = safefs.read_bytes(path, MAX_BYTES)  # symlinked pages are not index pages here
+    if isinstance(data, safefs.Refused):
         return False
+    text = data.decode("utf-8", "replace")
     folder = posixpath.dirname(rel)
     if len(cards) < 8:
         return any(posixpath.relpath(card, folder or ".") in text for card in cards)

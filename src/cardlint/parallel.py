@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from cardlint import safefs
 from cardlint.cardindex import Card, Facts
 from cardlint.discover import Target
 
@@ -86,7 +87,4 @@ def lint_many(workspace: Any, targets: Sequence[Target], keep: frozenset[str]) -
 
 
 def _size(target: Target) -> int:
-    try:
-        return target.path.stat().st_size
-    except OSError:
-        return 0
+    return safefs.size_of(target.path)

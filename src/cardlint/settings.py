@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cardlint import safefs
 from cardlint.config import CONVENTIONS, DEFAULT, Config, InvalidSettingError, build, toml_value
 from cardlint.discover import UsageError
 from cardlint.rules import registry
@@ -23,6 +24,7 @@ else:  # Python 3.10: the same parser, published as tomli
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 CARDLINT_TOML = ".cardlint.toml"
+MAX_CONFIG_BYTES = 1024 * 1024
 PYPROJECT = "pyproject.toml"
 ALL = "ALL"
 SELECTION_KEYS = ("select", "ignore", "extend-select", "per-file-ignores", "exclude", "root")
@@ -89,12 +91,24 @@ def find_config(paths: Iterable[Path]) -> Path | None:
     if not start.is_dir():
         start = start.parent
     for directory in (start, *start.parents):
-        if (directory / CARDLINT_TOML).is_file():
+        # Regular files only: a repository's config that is a symlink could make cardlint
+        # read (and quote in an error) any file on the machine.
+        if safefs.is_regular(directory / CARDLINT_TOML):
             return directory / CARDLINT_TOML
         pyproject = directory / PYPROJECT
-        if pyproject.is_file() and _cardlint_table(pyproject) is not None:
+        if safefs.is_regular(pyproject) and _cardlint_table(pyproject) is not None:
             return pyproject
+        if safefs.exists(directory / ".git"):
+            return None  # the repository's top: a file above it is not the repository's
     return None
+
+
+def _repository_top(folder: Path) -> Path:
+    """The nearest folder at or above `folder` holding `.git`, else `folder` itself."""
+    for directory in (folder, *folder.parents):
+        if safefs.exists(directory / ".git"):
+            return directory
+    return folder
 
 
 def read_settings(path: Path, *, required: bool = False) -> Settings:
@@ -123,11 +137,14 @@ def _cardlint_table(path: Path) -> dict[str, Any] | None:
 
 def _parse_toml(path: Path) -> dict[str, Any]:
     shown = relpath(path)
+    if not path.exists():
+        raise SettingsError(f"{shown}: no such file")
+    data = safefs.read_bytes(path.resolve(), MAX_CONFIG_BYTES)
+    if isinstance(data, safefs.Refused):
+        raise SettingsError(f"{shown}: cannot be read: {data.message}")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"{shown}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise SettingsError(f"{shown}: cannot be read: {exc}") from None
     try:
         document: dict[str, Any] = tomllib.loads(text)
@@ -208,7 +225,14 @@ def _root(value: object, base: Path) -> Path:
     if not isinstance(value, str) or not value:
         raise InvalidSettingError("root", f"must be a folder path, not {toml_value(value)}")
     root = Path(os.path.normpath(base / value))
-    if not root.is_dir():
+    # A configuration comes with the repository under check: it may not point cardlint at
+    # files outside that repository (or, without one, outside the configuration's folder).
+    top = _repository_top(base)
+    if root != top and top not in root.parents:
+        raise InvalidSettingError(
+            "root", f"{toml_value(value)} lies outside {relpath(top)}, the repository it is in"
+        )
+    if not safefs.is_real_dir(root):
         raise InvalidSettingError("root", f"{toml_value(value)} is not a directory")
     return root
 

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cardlint import safefs
 from cardlint.records import Span
 
 BOM = "\ufeff"
@@ -103,20 +104,10 @@ def from_text(path: str, original: str) -> Source:
 
 
 def read(path: Path, display: str, max_bytes: int = MAX_BYTES) -> Source | ReadError:
-    """Read one file; every failure is data, never an exception."""
-    try:
-        if path.is_dir():
-            return ReadError(display, "CL901", "is a directory, not a markdown file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            return ReadError(
-                display, "CL904", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit"
-            )
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        return ReadError(display, "CL901", f"cannot read file: {reason}")
+    """Read one regular file (never through a symlink, never blocking); failures are data."""
+    data = safefs.read_bytes(path, max_bytes)
+    if isinstance(data, safefs.Refused):
+        return ReadError(display, data.code, data.message)
     return decode(display, data)
 
 
