@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 
 from cardlint.diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from cardlint.records import Span
-from cardlint.report import REPORTERS, github, junit, sarif
+from cardlint.report import REPORTERS, escape, github, junit, sarif
 from cardlint.report.model import Report
 from cardlint.rules import registry
 
@@ -89,7 +89,8 @@ def test_github_lines_follow_the_documented_syntax_and_round_trip() -> None:
         assert match["level"] == diagnostic.severity.value
         assert unescape(match["file"]) == diagnostic.path
         assert unescape(match["title"]) == f"cardlint ({diagnostic.code})"
-        assert unescape(match["message"]) == diagnostic.message
+        # Newlines and other controls are shown as escapes: one annotation, one line.
+        assert unescape(match["message"]) == escape.visible(diagnostic.message)
         assert (int(match["line"]), int(match["col"])) == (
             diagnostic.span.line,
             diagnostic.span.column,
@@ -260,10 +261,12 @@ def test_junit_without_findings_has_one_passing_case() -> None:
     assert case.get("name") == "cardlint" and not list(case)
 
 
-def test_junit_drops_characters_xml_cannot_carry() -> None:
+def test_junit_escapes_characters_xml_cannot_carry() -> None:
     message = "nul\x00 escape\x1b bell\x07 surrogate\ud800 keep\ttab é 🦀"
     bad = Diagnostic("models/a/x\x0b.md", span(1, 1, end_column=2), "CL105", message)
     suite = parse_junit(Report(files=1, diagnostics=(bad,)))
     (failure,) = suite.findall("testcase/failure")
-    assert failure.get("message") == "nul escape bell surrogate keep\ttab é 🦀"
-    assert suite.find("testcase").get("name") == "models/a/x.md"  # type: ignore[union-attr]
+    assert (
+        failure.get("message") == "nul\\x00 escape\\x1b bell\\x07 surrogate\\ud800 keep\ttab é 🦀"
+    )
+    assert suite.find("testcase").get("name") == "models/a/x\\x0b.md"  # type: ignore[union-attr]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -165,10 +164,11 @@ def extract(fmt: str, **kwargs: Any) -> None:
     selection = _selection(kwargs)
 
     def action() -> int:
-        from cardlint.export import to_data  # noqa: PLC0415  (commands import what they use)
+        from cardlint.export import extracted  # noqa: PLC0415  (commands import what they use)
+        from cardlint.report.escape import visible  # noqa: PLC0415
 
         _, results = run.lint_selection(selection, reuse=False)
-        records = [to_data(r.record)[0] for r in results if r.record is not None]
+        records = [extracted(r.record) for r in results if r.record is not None]
         failed = [
             d
             for r in results
@@ -176,11 +176,9 @@ def extract(fmt: str, **kwargs: Any) -> None:
             for d in r.diagnostics
         ]
         for d in failed:
-            click.echo(
-                f"{d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message} (not extracted)",
-                err=True,
-            )
-        click.echo(_serialise(records, fmt), nl=False)
+            where = f"{visible(d.path)}:{d.span.line}:{d.span.column}:"
+            click.echo(f"{where} {d.code} {visible(d.message)} (not extracted)", err=True)
+        run.emit(_serialise(records, fmt), None)
         return EXIT_FINDINGS if failed else EXIT_CLEAN
 
     _guarded(action)
@@ -188,16 +186,19 @@ def extract(fmt: str, **kwargs: Any) -> None:
 
 def _serialise(records: list[dict[str, object]], fmt: str) -> str:
     from cardlint.export import CSV_COLUMNS, flat_row  # noqa: PLC0415
+    from cardlint.report.escape import json_dumps, visible_multiline  # noqa: PLC0415
 
     if fmt == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        return "".join(json_dumps(r) + "\n" for r in records)
     if fmt == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+        return json_dumps(records, indent=2) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(flat_row(r) for r in records)
-    return out.getvalue()
+    # CSV has no escapes of its own: controls (not newlines, which CSV quotes) and bytes
+    # that are not UTF-8 are shown visibly, so a cell cannot drive a terminal.
+    return visible_multiline(out.getvalue())
 
 
 @cli.command("config")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from cardlint.records import CardRecord, Located, Span
@@ -80,6 +81,34 @@ def _lists(record: CardRecord, data: dict[str, Any], where: Positions) -> None:
         {"text": k.text, "target": k.target, "line": k.span.line, "column": k.span.column}
         for k in record.links
     ]
+
+
+def extracted(record: CardRecord) -> dict[str, Any]:
+    """The record as `cardlint extract` writes it: `to_data` with every number finite.
+
+    A score of hundreds of digits parses to infinity, which JSON cannot carry. It is
+    written as the text the card holds (a string where a number belongs), not as null:
+    null would claim the card reports no score, and the text is what the card says.
+    `check` reports the value as out of range either way. `to_data` itself keeps the
+    infinity: the schema check needs the number to say what is wrong with it."""
+    data, _ = to_data(record)
+    raw = {b.name: b.score.raw for b in record.benchmarks}
+    for key, value in data.items():
+        if key == "benchmarks":
+            data[key] = {name: _finite(v, raw[name]) for name, v in value.items()}
+        else:
+            data[key] = _finite(value, data.get(f"{key}_raw"))
+    return data
+
+
+def _finite(value: Any, text: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return text
+    if isinstance(value, list):
+        return [_finite(item, None) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item, None) for key, item in value.items()}
+    return value
 
 
 def flat_row(data: dict[str, Any]) -> dict[str, Any]:

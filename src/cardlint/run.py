@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections import Counter
@@ -20,6 +19,7 @@ from cardlint.discover import Target, UsageError, discover, find_root
 from cardlint.lint import FileResult, Workspace, lint, with_listing_pages
 from cardlint.report import REPORTERS
 from cardlint.report import text as text_report
+from cardlint.report.escape import encoded, json_dumps, visible
 from cardlint.report.model import Report
 from cardlint.settings import Settings, is_enabled, is_excluded, load_settings, with_cli
 from cardlint.source import Source
@@ -131,7 +131,7 @@ def statistics_json(report: Report) -> str:
         {"code": code, "count": n, "fixable": fixable[code]}
         for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
-    return json.dumps(rows, indent=2) + "\n"
+    return json_dumps(rows, indent=2) + "\n"
 
 
 def _baseline() -> Any:
@@ -184,11 +184,13 @@ def render(options: CheckOptions, report: Report, sources: dict[str, Source]) ->
 
 
 def emit(rendered: str, output_file: Path | None) -> None:
+    """Write a report as bytes encoded here: a stdout that is strict UTF-8, or not UTF-8 at
+    all, gets escapes in place of what it cannot take, never an encoding error."""
     if output_file is None:
-        click.echo(rendered, nl=False)
+        click.echo(encoded(rendered, getattr(sys.stdout, "encoding", None)), nl=False)
         return
     try:
-        output_file.write_text(rendered, "utf-8", newline="\n")
+        output_file.write_bytes(encoded(rendered, "utf-8"))
     except OSError as exc:
         raise click.FileError(str(output_file), exc.strerror) from exc
 
@@ -213,13 +215,14 @@ def fix(options: FixOptions) -> int:
     targets = with_listing_pages(workspace, targets)
     results = fix_files(targets, workspace, unsafe=options.unsafe, write=not options.diff)
     for failed in (r for r in results if r.error):
-        click.echo(f"{failed.target.display}: not fixed: {failed.error}", err=True)
+        where, why = visible(failed.target.display), visible(failed.error or "")
+        click.echo(f"{where}: not fixed: {why}", err=True)
     errors = any(r.error for r in results)
     if options.diff:
-        click.echo("".join(fixes.diff(r) for r in results if r.changed), nl=False)
+        emit("".join(fixes.diff(r) for r in results if r.changed), None)
         click.echo(fixes.summary(results, "Would fix"), err=True)
         return EXIT_FINDINGS if errors or any(r.changed for r in results) else EXIT_CLEAN
     remaining = tuple(sorted((d for r in results for d in r.remaining), key=Diagnostic.sort_key))
     render_fixes = fixes.as_json if options.fmt == "json" else fixes.as_text
-    click.echo(render_fixes(results, remaining), nl=False)
+    emit(render_fixes(results, remaining), None)
     return EXIT_FINDINGS if errors or remaining else EXIT_CLEAN

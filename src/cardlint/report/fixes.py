@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Sequence
 
@@ -11,6 +10,7 @@ from cardlint.diagnostics import Applicability, Diagnostic
 from cardlint.fix import FileFix
 from cardlint.report import jsonout
 from cardlint.report import text as text_report
+from cardlint.report.escape import git_path, json_dumps
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -44,14 +44,16 @@ def as_json(results: Sequence[FileFix], remaining: Sequence[Diagnostic]) -> str:
         "not_fixed": [{"path": r.target.display, "reason": r.error} for r in results if r.error],
         "diagnostics": [jsonout.entry(d) for d in remaining],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(data, indent=2) + "\n"
 
 
 def diff(result: FileFix) -> str:
     """A unified diff that `git apply` takes from the root; line endings kept as on disk."""
     old, new = _LINE.findall(result.before), _LINE.findall(result.after)
     rel = result.target.rel
-    lines = difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}")
+    # A name with a newline, a control or bytes that are not UTF-8 is quoted as git quotes
+    # it: one header line each, and `git apply` reads back the exact name.
+    lines = difflib.unified_diff(old, new, git_path(f"a/{rel}"), git_path(f"b/{rel}"))
     # A last line without a newline would glue itself to the next diff line.
     return "".join(
         line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"

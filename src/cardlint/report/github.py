@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from cardlint.diagnostics import Diagnostic
+from cardlint.report.escape import github_data, github_property, workflow_data, workflow_property
 from cardlint.report.model import Report
 
-# Escapes as GitHub's runner reads them back (actions/toolkit `command.ts`); `%` comes first
-# so that the escapes it introduces are not escaped again.
-_DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
-_PROPERTY_ESCAPES = (*_DATA_ESCAPES, (":", "%3A"), (",", "%2C"))
-
-
-def _escape(value: str, escapes: tuple[tuple[str, str], ...]) -> str:
-    for raw, escaped in escapes:
-        value = value.replace(raw, escaped)
-    return value
-
-
-def escape_data(value: str) -> str:
-    return _escape(value, _DATA_ESCAPES)
-
-
-def escape_property(value: str) -> str:
-    return _escape(value, _PROPERTY_ESCAPES)
+# GitHub's own escaping alone; `command` first makes every control (newlines included)
+# visible, so that a hostile name or message is one inert line and one inert annotation.
+escape_data = workflow_data
+escape_property = workflow_property
 
 
 def command(diagnostic: Diagnostic) -> str:
@@ -35,8 +22,8 @@ def command(diagnostic: Diagnostic) -> str:
         "endColumn": str(span.end_column),
         "title": f"cardlint ({diagnostic.code})",
     }
-    joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{diagnostic.severity.value} {joined}::{escape_data(diagnostic.message)}"
+    joined = ",".join(f"{key}={github_property(value)}" for key, value in properties.items())
+    return f"::{diagnostic.severity.value} {joined}::{github_data(diagnostic.message)}"
 
 
 def render(report: Report) -> str:

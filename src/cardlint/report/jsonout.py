@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cardlint.diagnostics import Diagnostic
+from cardlint.report.escape import json_dumps
 from cardlint.report.model import Report
 
 
@@ -30,4 +30,4 @@ def render(report: Report) -> str:
         "files": report.files,
         "diagnostics": [entry(d) for d in report.diagnostics],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(data, indent=2) + "\n"

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from cardlint.diagnostics import Diagnostic
+from cardlint.report.escape import xml_text
 from cardlint.report.model import Report
 
 SUITE = "cardlint"
-# Characters XML 1.0 cannot carry at all, escaped or not (controls, lone surrogates, U+FFFE/F).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def xml_text(value: str) -> str:
-    return _NOT_XML.sub("", value)
 
 
 def failure_text(diagnostic: Diagnostic) -> str:
@@ -24,6 +18,7 @@ def failure_text(diagnostic: Diagnostic) -> str:
 
 
 def failure(parent: ET.Element, diagnostic: Diagnostic) -> None:
+    # xml_text: what XML 1.0 cannot carry even as a reference becomes a visible escape.
     attributes = {"type": diagnostic.code, "message": xml_text(diagnostic.message)}
     element = ET.SubElement(parent, "failure", attributes)
     element.text = xml_text(failure_text(diagnostic))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +9,7 @@ from urllib.parse import quote
 from cardlint import __version__
 from cardlint.diagnostics import Diagnostic, Fix
 from cardlint.records import Span
+from cardlint.report.escape import json_dumps, raw_bytes
 from cardlint.report.model import Report
 from cardlint.rules import registry
 
@@ -32,8 +32,9 @@ def rule_descriptor(rule: registry.Rule) -> dict[str, Any]:
 
 
 def artifact_uri(path: str) -> str:
-    """A relative URI reference: POSIX separators, everything outside unreserved percent-encoded."""
-    return quote(PurePath(path).as_posix(), safe="/")
+    """A relative URI reference: POSIX separators, everything outside unreserved percent-encoded.
+    The bytes of the name are encoded, so a name that is not UTF-8 keeps its exact bytes."""
+    return quote(raw_bytes(PurePath(path).as_posix()), safe="/")
 
 
 def region(span: Span) -> dict[str, int]:
@@ -102,4 +103,4 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(sarif_log(report), ensure_ascii=False, indent=2) + "\n"
+    return json_dumps(sarif_log(report), indent=2) + "\n"

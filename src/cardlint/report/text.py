@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import click
 
 from cardlint.diagnostics import Applicability, Diagnostic, Severity
+from cardlint.report.escape import visible
 from cardlint.report.model import Report
 from cardlint.rules import registry
 from cardlint.source import Source
@@ -21,7 +22,8 @@ def _safe(diagnostic: Diagnostic) -> bool:
 def line(diagnostic: Diagnostic, color: bool = False) -> str:
     span = diagnostic.span
     mark = " [*]" if _safe(diagnostic) else ""
-    where = f"{diagnostic.path}:{span.line}:{span.column}:"
+    # Paths and messages quote the repository: escaped, so a finding is one inert line.
+    where = f"{visible(diagnostic.path)}:{span.line}:{span.column}:"
     code = diagnostic.code
     if color:
         where = click.style(where, bold=True)
@@ -29,23 +31,62 @@ def line(diagnostic: Diagnostic, color: bool = False) -> str:
             code, fg="red" if diagnostic.severity is Severity.ERROR else "yellow", bold=True
         )
         mark = click.style(mark, fg="cyan") if mark else ""
-    return f"{where} {code}{mark} {diagnostic.message}"
+    return f"{where} {code}{mark} {visible(diagnostic.message)}"
 
 
 def source_excerpt(diagnostic: Diagnostic, source: Source | None, color: bool = False) -> str:
-    """The offending line, then a caret under the span (`^^^`), indented under the finding."""
+    """The offending line, then a caret under the span (`^^^`), indented under the finding;
+    a long line is clipped to a window around the span, so the output stays in proportion
+    to the findings, not to findings times line length."""
     if source is None or not 1 <= diagnostic.span.line <= source.line_count:
         return ""
-    text = source.line_span(diagnostic.span.line)
-    content = source.text[text.start : text.end]
+    line = source.line_span(diagnostic.span.line)
     span = diagnostic.span
-    end = span.end_column if span.end_line == span.line else len(content) + 1
-    width = max(1, end - span.column)
-    caret = " " * (span.column - 1) + "^" * width
+    start = min(line.start + span.column - 1, line.end)
+    end = line.start + span.end_column - 1 if span.end_line == span.line else line.end
+    shown, before, under = _window(source.text, line.start, line.end, start, max(end, start))
+    caret = " " * before + "^" * max(1, under)
     if color:
         caret = click.style(caret, fg="red", bold=True)
     number = f"{span.line:>4} | "
-    return f"{number}{content}\n{' ' * (len(number) - 2)}| {caret}"
+    return f"{number}{shown}\n{' ' * (len(number) - 2)}| {caret}"
+
+
+EXCERPT_WHOLE = 240  # columns up to which a line is shown whole (a long index row fits)
+EXCERPT_WIDTH = 120  # columns of a longer line's window, `…` marks included
+EXCERPT_BEFORE = 40  # columns kept before the span when the line is clipped
+CLIPPED = "…"
+
+
+def _width(char: str) -> int:
+    return len(visible(char))
+
+
+def _window(text: str, first: int, last: int, start: int, end: int) -> tuple[str, int, int]:
+    """The line `text[first:last]` clipped around `text[start:end]`, escaped: the shown
+    text, the columns before the span and the columns under it (within the window).
+    Work is bounded by the window, not by the length of the line."""
+    if last - first <= EXCERPT_WHOLE:
+        shown = visible(text[first:last])
+        if len(shown) <= EXCERPT_WHOLE:
+            return shown, len(visible(text[first:start])), len(visible(text[start:end]))
+    budget = EXCERPT_WIDTH - 2  # room for both marks
+    left = right = start
+    used = 0
+    while left > first and used + _width(text[left - 1]) <= EXCERPT_BEFORE:
+        left -= 1
+        used += _width(text[left])
+    while right < last and used + _width(text[right]) <= budget:
+        used += _width(text[right])
+        right += 1
+    while left > first and used + _width(text[left - 1]) <= budget:  # the span ends the line
+        left -= 1
+        used += _width(text[left])
+    head = CLIPPED if left > first else ""
+    tail = CLIPPED if right < last else ""
+    before = len(head) + len(visible(text[left:start]))
+    under = len(visible(text[start : min(end, right)]))
+    return head + visible(text[left:right]) + tail, before, under
 
 
 def summary(report: Report) -> str:
