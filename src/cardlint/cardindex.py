@@ -216,9 +216,11 @@ def nfc(text: str) -> str:
 class CardIndex:
     """The cards of one leaderboard (the folder holding `models/`), by path."""
 
-    def __init__(self, base: str, cards: Iterable[Card]) -> None:
+    def __init__(self, base: str, cards: Iterable[Card], unread: Iterable[str] = ()) -> None:
         self.base = base  # POSIX, relative to the root; "" for the root itself
         self.cards = {nfc(c.rel): c for c in cards}
+        # Cards, or whole lab folders, that exist but could not be read (each has its CL9xx).
+        self.unread = tuple(sorted(nfc(rel) for rel in unread))
         self.by_lab: dict[str, list[Card]] = {}
         for card in self:
             self.by_lab.setdefault(card.lab, []).append(card)
@@ -233,6 +235,11 @@ class CardIndex:
 
     def get(self, rel: str) -> Card | None:
         return self.cards.get(nfc(rel))
+
+    def unknown(self, rel: str) -> bool:
+        """Whether `rel` is, or lies in, something that exists but could not be read."""
+        rel = nfc(rel)
+        return any(rel == u or rel.startswith(u + "/") for u in self.unread)
 
     def labs(self) -> set[str]:
         return {c.lab for c in self.cards.values()}

@@ -265,19 +265,30 @@ class Workspace:
     def card_index(self, base: str) -> CardIndex:
         """Every card under `base/models/`, parsed once per run, passed on the command or not."""
         if base not in self._indexes:
-            self._indexes[base] = CardIndex(base, self._read_cards(base))
+            unread: list[str] = []
+            cards = list(self._read_cards(base, unread))
+            self._indexes[base] = CardIndex(base, cards, unread)
         return self._indexes[base]
 
-    def _read_cards(self, base: str) -> Iterator[Card]:
+    def _read_cards(self, base: str, unread: list[str]) -> Iterator[Card]:
+        """The cards of `base/models/*/`; what exists but cannot be read goes to `unread`."""
         models = self.root / base / "models"
-        for path in safefs.glob(models, "*/*.md"):
-            rel = posixpath.join(base, "models", path.parent.name, path.name)
-            if rel not in self._cards:
-                card = self._card_facts(path, rel)
-                if card is None:
-                    continue
-                self._cards[rel] = card
-            yield self._cards[rel]
+        for lab in safefs.glob(models, "*"):
+            if not safefs.is_real_dir(lab):
+                continue
+            names = safefs.names_in(lab)
+            if names is None:
+                unread.append(posixpath.join(base, "models", lab.name))
+                continue
+            for name in sorted(n for n in names if n.endswith(".md")):
+                rel = posixpath.join(base, "models", lab.name, name)
+                if rel not in self._cards:
+                    card = self._card_facts(lab / name, rel)
+                    if card is None:
+                        unread.append(rel)
+                        continue
+                    self._cards[rel] = card
+                yield self._cards[rel]
 
     def _card_facts(self, path: Path, rel: str) -> Card | None:
         """A card not passed on the command line: only what index pages state about it."""

@@ -199,12 +199,17 @@ def glob(base: Path, pattern: str) -> list[Path]:
     return sorted(p for f in current for p in _entries(f, last))
 
 
+def names_in(folder: Path) -> list[str] | None:
+    """The names of a folder's entries, or None when it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return [e.name for e in entries]
+    except OSError:
+        return None
+
+
 def _entries(folder: Path, part: str) -> list[Path]:
     if not any(c in part for c in "*?["):
         return [folder / part] if exists(folder / part) else []
-    try:
-        with os.scandir(folder) as entries:
-            names = [e.name for e in entries]
-    except OSError:
-        return []  # an unlisted folder is reported where the tree is walked
-    return [folder / n for n in names if fnmatch.fnmatchcase(n, part)]
+    names = names_in(folder)  # None: an unlisted folder, reported where the tree is walked
+    return [folder / n for n in names or () if fnmatch.fnmatchcase(n, part)]

@@ -43,8 +43,10 @@ def _target(ctx: IndexContext, row: Row) -> str | None:
 
 
 def _is_card_link(rel: str | None, ctx: IndexContext) -> bool:
+    """A link into `models/`, to a card that could be read or does not exist (a card that
+    exists but could not be read has its own CL9xx finding: its rows are not judged)."""
     models = posixpath.join(ctx.cards.base, "models") + "/" if ctx.cards.base else "models/"
-    return rel is not None and rel.startswith(models)
+    return rel is not None and rel.startswith(models) and not ctx.cards.unknown(rel)
 
 
 def listed(ctx: IndexContext, table: Table) -> list[Listed]:
@@ -345,6 +347,8 @@ def stale_count(ctx: IndexContext) -> Iterator[Diagnostic]:
     ## Fix safety
     Safe: the number is recounted from the cards.
     """
+    if ctx.cards.unread:
+        return  # some cards could not be read (their CL9xx says so): nothing can be recounted
     for count in ctx.record.counts:
         spec = next(
             (
