@@ -227,7 +227,11 @@ def test_changed_parameters_make_listing_rows_stale_and_fix_repairs_both(
 def test_passing_only_the_card_reports_the_stale_lab_page(tmp_path: Path) -> None:
     tree = copy(INDEX / "cl501-cell-mismatch", tmp_path)
     card = tree / "models/basalt-labs/quarry-pro.md"
-    assert findings(tree, card) == {
+    # Only the passed card's row: line 11 (Quarry 72B) is another card's defect, the
+    # whole-tree run's to report.
+    assert findings(tree, card) == {("labs/basalt-labs.md", "CL501", 10)}
+    other = tree / "models/basalt-labs/quarry-72b.md"
+    assert findings(tree, card, other) == {
         ("labs/basalt-labs.md", "CL501", 10),
         ("labs/basalt-labs.md", "CL501", 11),
     }

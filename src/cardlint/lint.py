@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,9 @@ class Workspace:
         self._facts_keys: dict[str, str] = {}
         self.tree = ""  # the tree's signature, set by a run that uses the cache
         self.keep_sources = True  # results must carry their decoded source
+        # Index pages that were not passed but list passed cards -> those cards: on them only
+        # what concerns these cards is reported or fixed (the rest is the whole-tree run's).
+        self.scoped: dict[str, frozenset[str]] = {}
 
     # --- files -------------------------------------------------------------------------
 
@@ -155,7 +159,8 @@ class Workspace:
     def lint_file(self, target: Target, reuse: bool = False) -> FileResult:
         """Lint one file; `reuse`: take its findings from the cache when what they depend
         on is unchanged."""
-        if reuse and self.cache is not None and not self.keep_sources:
+        scoped = target.rel in self.scoped  # needs its rows: never from the fast path
+        if reuse and self.cache is not None and not self.keep_sources and not scoped:
             fast = self._from_cache(target)
             if fast is not None:
                 return fast
@@ -171,7 +176,7 @@ class Workspace:
             if reuse and self.cache
             else None
         )
-        if cached is not None:
+        if cached is not None and not scoped:
             result.diagnostics = self._selected(cached)
             return result
         self.resolver.consulted.clear()
@@ -184,8 +189,16 @@ class Workspace:
         if self.cache is not None:
             checked = tuple((p, self._anchors_now(p)) for p in sorted(self.resolver.consulted))
             self.cache.store_result(target.rel, key, loaded.path, found, checked)
-        result.diagnostics = self._selected(found)
+        result.diagnostics = self._selected(self._in_scope(target.rel, result.page, found))
         return result
+
+    def _in_scope(
+        self, rel: str, page: IndexPage | None, found: list[Diagnostic]
+    ) -> list[Diagnostic]:
+        cards = self.scoped.get(rel)
+        if cards is None or page is None:
+            return found
+        return [d for d in found if concerns(page, d, cards)]
 
     def _anchors_now(self, rel: str) -> str:
         return anchors_digest(self.resolver.anchors_of(rel))
@@ -231,7 +244,7 @@ class Workspace:
 
     def lint_page(self, source: Source, rel: str) -> tuple[IndexPage, list[Diagnostic]]:
         page, found = self._page(source, rel)
-        return page, self._selected(found)
+        return page, self._selected(self._in_scope(rel, page, found))
 
     def _card(self, source: Source, rel: str) -> tuple[CardRecord, list[Diagnostic]]:
         record, found = lint_source(source, rel, self.config, self.resolver)
@@ -328,13 +341,18 @@ class Workspace:
         self._cards[rel] = Card.of(rel, record)
 
     def pages_listing(self, cards: Iterable[str], skip: set[str]) -> list[Target]:
-        """Index pages of the cards' leaderboards that link to any of them (`skip`: known)."""
+        """Index pages of the cards' leaderboards that list, or may have to list, any of them
+        (`skip`: known): pages linking to one, the page of its lab folder, and every index
+        page that is not a lab page (rankings, architectures, insights, the README)."""
         wanted = set(cards)
         found: list[Target] = []
         for base in sorted({_base_of(rel) for rel in wanted}):
+            labs = {f"labs/{posixpath.basename(posixpath.dirname(c))}.md" for c in wanted}
             for path in _index_paths(self.root / base):
                 rel = Path(os.path.relpath(path, self.root)).as_posix()
-                if rel not in skip and _links_to(path, rel, wanted):
+                inner = posixpath.relpath(rel, base or ".")
+                may_list = inner in labs or not inner.startswith("labs/")
+                if rel not in skip and (may_list or _links_to(path, rel, wanted)):
                     found.append(Target(path, rel, relpath(path), page_kind(rel)))
         return found
 
@@ -393,7 +411,24 @@ def with_listing_pages(workspace: Workspace, targets: list[Target]) -> list[Targ
         return targets
     known = {t.rel for t in targets}
     extra = workspace.pages_listing(cards, known)
+    workspace.scoped.update({t.rel: frozenset(cards) for t in extra})
     return sorted([*targets, *extra], key=lambda t: t.rel)
+
+
+def concerns(page: IndexPage, found: Diagnostic, cards: frozenset[str]) -> bool:
+    """Whether a finding on an index page is about one of `cards`: it lies on a row that
+    lists one, or (a card the page should list) names one."""
+    folder = posixpath.dirname(page.path)
+    for table in page.tables:
+        for row in table.rows:
+            if row.span.line <= found.span.line <= row.span.end_line:
+                return row.link is not None and _card_of(folder, row.link.target) in cards
+    return any(f"`{card}`" in found.message for card in cards)
+
+
+def _card_of(folder: str, target: str) -> str:
+    path = target.split("#", 1)[0]
+    return unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(folder, path)))
 
 
 def _trimmed(result: FileResult, keep: frozenset[str]) -> FileResult:
