@@ -349,3 +349,13 @@ def test_parse_index_positions_survive_crlf_and_bom() -> None:
     (table,) = a.tables
     assert [r.cells[4].text for r in table.rows] == ["82.4", "61.2", "60.0"]
     assert a.counts[0].label == "Total Reasoning Models" and a.counts[0].value.value == 3
+
+
+def test_a_row_of_an_index_table_is_suppressed_without_cutting_the_table(tmp_path: Path) -> None:
+    tree = copy(INDEX / "cl501-cell-mismatch", tmp_path)
+    page = tree / "labs/basalt-labs.md"
+    lines = page.read_text("utf-8").split("\n")
+    lines[9] += " <!-- cardlint-disable-line CL501 -->"
+    page.write_text("\n".join(lines), "utf-8")
+    # The other row is still checked: the table was parsed whole.
+    assert findings(tree) == {("labs/basalt-labs.md", "CL501", 11)}

@@ -1,13 +1,16 @@
 """Inline suppressions: `<!-- cardlint-disable… -->` comments and the findings they hide.
 
     <!-- cardlint-disable-next-line CL301 -->   the line after the comment's line
+    | … | <!-- cardlint-disable-line CL501 -->   the comment's own line (a table row: a
+                                                 comment line between rows would end the
+                                                 table, on GitHub as here)
     <!-- cardlint-disable CL4 --> … <!-- cardlint-enable CL4 -->   a range of lines
     <!-- cardlint-disable-file -->               the whole file
 
 Codes are optional (none: every code), separated by spaces or commas, and may be prefixes
 (`CL4`). A comment must sit on one line; fenced code blocks and inline code are skipped.
 For a range, the latest `disable` or `enable` at or above a finding's line that covers its
-code decides. A finding is credited to one comment only, the most specific: next-line, then
+code decides. A finding is credited to one comment only, the most specific: (next-)line, then
 range, then file; within a comment, to its longest matching code.
 """
 
@@ -29,7 +32,7 @@ UNKNOWN = "CL110"
 ALL = -1  # the "code" credited when a comment without codes suppresses a finding
 
 _COMMENT = re.compile(
-    r"<!--[ \t]*cardlint-(?P<kind>disable-next-line|disable-file|disable|enable)"
+    r"<!--[ \t]*cardlint-(?P<kind>disable-next-line|disable-line|disable-file|disable|enable)"
     r"(?P<codes>[ \t,][^\n]*?)?[ \t]*-->"
 )
 _TOKEN = re.compile(r"[^\s,]+")
@@ -40,6 +43,7 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]*?(?<!`)\1(?!`)")
 
 class Kind(str, enum.Enum):
     NEXT_LINE = "disable-next-line"
+    LINE = "disable-line"
     DISABLE = "disable"
     ENABLE = "enable"
     FILE = "disable-file"
@@ -204,7 +208,11 @@ def _suppressor(
 def _next_line(comments: list[tuple[int, Comment]], code: str, line: int) -> tuple[int, int] | None:
     for index, comment in comments:
         token = comment.token_for(code)
-        if comment.kind is Kind.NEXT_LINE and comment.line + 1 == line and token is not None:
+        if token is None:
+            continue
+        if comment.kind is Kind.NEXT_LINE and comment.line + 1 == line:
+            return index, token
+        if comment.kind is Kind.LINE and comment.line == line:
             return index, token
     return None
 
