@@ -23,6 +23,9 @@ _DECIMAL_ROUNDING = {
 }
 _NOT_SLUG_CHAR = re.compile(r"[^\w\s-]")
 _SEPARATOR_RUN = re.compile(r"[\s-]+")
+# ASCII digits only: str.isdigit() also takes `²⁰²⁵`, which int() refuses; nine digits keep
+# int() far below its digit limit.
+_YEAR = re.compile(r"[0-9]{1,9}")
 
 
 def slug(text: str) -> str:
@@ -151,4 +154,6 @@ def format_billions(x: float) -> str:
 def release_month(text: str) -> tuple[int, int] | None:
     """`Apr/2024` -> (2024, 4); None for `TBA` or anything else."""
     month, _, year = text.partition("/")
-    return (int(year), MONTHS.index(month) + 1) if month in MONTHS and year.isdigit() else None
+    if month not in MONTHS or not _YEAR.fullmatch(year):
+        return None
+    return int(year), MONTHS.index(month) + 1

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -213,34 +214,87 @@ def drifted(old: Record, new: Record, touched: set[str]) -> list[str]:
     return sorted(k for k in keys if a.get(k, _ABSENT) != b.get(k, _ABSENT))
 
 
+# Up to this many changed lines difflib compares them exactly; past it, lines repeated all
+# over the text count as junk, without which difflib is quadratic in the number of lines.
+_EXACT_LINES = 2000
+
+
 def line_map(old_text: str, new_text: str) -> dict[int, int]:
     """Each 1-based line of the new text -> the line of the old text it came from."""
-    matcher = difflib.SequenceMatcher(None, old_text.split("\n"), new_text.split("\n"), False)
-    mapping: dict[int, int] = {}
+    a, b = old_text.split("\n"), new_text.split("\n")
+    # Fixes change a few places: the common head and tail map one to one, in linear time.
+    head, limit = 0, min(len(a), len(b))
+    while head < limit and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    mapping = {j + 1: j + 1 for j in range(head)}
+    middle_a, middle_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    junk = len(middle_a) + len(middle_b) > _EXACT_LINES
+    matcher = difflib.SequenceMatcher(None, middle_a, middle_b, junk)
     for _, i1, i2, j1, j2 in matcher.get_opcodes():
         for j in range(j1, j2):
             # Inside a changed block, line k of the new block stands for line k of the old.
-            mapping[j + 1] = i1 + 1 + min(j - j1, max(i2 - i1 - 1, 0))
+            mapping[head + j + 1] = head + i1 + 1 + min(j - j1, max(i2 - i1 - 1, 0))
+    for k in range(tail):
+        mapping[len(b) - k] = len(a) - k
     return mapping
 
 
 def new_findings(
     old: Source, before: Iterable[Diagnostic], new: Source, after: Iterable[Diagnostic]
 ) -> list[Diagnostic]:
-    known = {(d.code, d.span.line) for d in before}
-    # Rows re-sorted by a fix carry their findings to other lines, where the line map cannot
-    # follow them: a finding with the same code and message as before is not new either.
-    said = Counter((d.code, d.message) for d in before)
+    """The findings of `after` that no finding of `before` accounts for, one for one.
+
+    A finding is accounted for by an unused one of the same code and message (rows re-sorted
+    by a fix carry their findings to lines the line map cannot follow), or else by one of the
+    same code on the line it came from. A finding that changed its code, or a second finding
+    where there was one, is new.
+    """
+    earlier = list(before)
+    free = [True] * len(earlier)
+    by_message: dict[tuple[str, str], list[int]] = {}
+    by_line: dict[tuple[str, int], list[int]] = {}
+    for index, d in enumerate(earlier):
+        by_message.setdefault((d.code, d.message), []).append(index)
+        by_line.setdefault((d.code, d.span.line), []).append(index)
+
+    def take(candidates: list[int] | None) -> bool:
+        # Taken candidates are dropped as they are met, so repeats cost linear time in all.
+        while candidates:
+            index = candidates.pop()
+            if free[index]:
+                free[index] = False
+                return True
+        return False
+
+    rest = [d for d in after if not take(by_message.get((d.code, d.message)))]
+    if not rest:
+        return []
     mapping = line_map(old.text, new.text)
-    appeared = []
-    for d in after:
-        if (d.code, mapping.get(d.span.line, d.span.line)) in known:
-            continue
-        if said[(d.code, d.message)] > 0:
-            said[(d.code, d.message)] -= 1
-            continue
-        appeared.append(d)
-    return appeared
+    return [
+        d for d in rest if not take(by_line.get((d.code, mapping.get(d.span.line, d.span.line))))
+    ]
+
+
+def _structure(found: Iterable[Diagnostic]) -> Counter[tuple[str, str]]:
+    # CL101-CL108 say how the text parses; CL109/CL110 are about suppressions, which fixes
+    # may delete.
+    return Counter((d.code, d.message) for d in found if d.code in PARSE_CODES)
+
+
+PARSE_CODES = frozenset(f"CL10{n}" for n in range(1, 9))
+
+
+def _structure_change(before: Sequence[Diagnostic], after: Sequence[Diagnostic]) -> str:
+    """Where the parse findings differ at all ("" when they agree): fixes never change how a
+    text parses, so any difference means a fix broke (or repaired by accident) its layout."""
+    old, new = _structure(before), _structure(after)
+    gained, lost = new - old, old - new
+    where = [f"{d.code} at line {d.span.line}" for d in after if (d.code, d.message) in gained]
+    where += [f"{d.code} at line {d.span.line} gone" for d in before if (d.code, d.message) in lost]
+    return ", ".join(where)
 
 
 def verify(
@@ -249,6 +303,9 @@ def verify(
     touched: set[str],
 ) -> str | None:
     """Why the fixed text must not be written, or None when it may."""
+    structure = _structure_change(start[2], end[2])
+    if structure:
+        return f"the fixed text would no longer parse ({structure})"
     appeared = new_findings(start[0], start[2], end[0], end[2])
     if appeared:
         found = ", ".join(f"{d.code} at line {d.span.line}" for d in appeared)
@@ -306,7 +363,7 @@ def fix_source(
     record, before = relint(source)
     state = _State(source, record, before)
     for _ in range(max_rounds):
-        fixes = applicable(state.found, unsafe)
+        fixes = applicable(_reported(source, before, state), unsafe)
         if not fixes:
             return _finish(source, record, before, state)
         text = _step(state, fixes, source.newline)
@@ -314,9 +371,21 @@ def fix_source(
             return _failed(source, before, "the fixes leave the text unchanged (no progress)")
         state.source = _reparse(source, text)
         state.record, state.found = relint(state.source)
-    if applicable(state.found, unsafe):
+    if applicable(_reported(source, before, state), unsafe):
         return _failed(source, before, f"the fixes do not converge in {max_rounds} rounds")
     return _finish(source, record, before, state)
+
+
+def _reported(source: Source, before: Sequence[Diagnostic], state: _State) -> list[Diagnostic]:
+    """The findings of the current text that stand for ones reported before fixing began.
+
+    Only their fixes are applied: a finding that a fix brought about was never shown, and
+    its fix would change what the user never saw.
+    """
+    if state.source is source:
+        return state.found
+    appeared = {id(d) for d in new_findings(source, before, state.source, state.found)}
+    return [d for d in state.found if id(d) not in appeared]
 
 
 def _failed(source: Source, before: Sequence[Diagnostic], reason: str) -> Outcome:
@@ -349,10 +418,43 @@ def refusal(path: Path, root: Path) -> str | None:
     return None
 
 
+# mkstemp's names: the prefix, eight characters of this alphabet, the suffix.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+STALE_SECONDS = 30.0  # a write takes milliseconds; an older temporary was left by a crash
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temporaries(path: Path, now: float | None = None) -> list[Path]:
+    """Delete what an interrupted write_atomic of `path` left beside it; the names removed.
+
+    Only regular files (never symlinks, never followed) named exactly as write_atomic names
+    the temporary files of `path`, and only once they are too old to belong to a write still
+    under way. Nothing else in the folder is touched.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            match = _TEMPORARY.fullmatch(entry.name)
+            if match is None or match["name"] != path.name:
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_SECONDS:
+                    stale = Path(entry.path)
+                    stale.unlink()  # removes the directory entry, follows nothing
+                    removed.append(stale)
+    return removed
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` by `data` in one step: readers see the old file or the new, never half."""
     mode = stat.S_IMODE(path.stat().st_mode)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    handle, name = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -407,6 +509,8 @@ def fix_file(
         return FileFix(target, remaining)
     unchanged = FileFix(target, remaining, before=source.original, after=source.original)
     why = refusal(target.path, workspace.root)
+    if why is None and write:
+        remove_stale_temporaries(target.path)  # even when this run has nothing to write
     relint: Relint = (
         (lambda text: workspace.lint_card(text, target.rel))
         if result.record is not None

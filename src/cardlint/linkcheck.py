@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from cardlint import safefs
+from cardlint.parse.inline import code_spans
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 DEFAULT_ALLOWLIST = ("../../issues", "../../pulls")
 MAX_BYTES = 8 * 1024 * 1024  # a linked page larger than this is not a page we read
@@ -136,15 +137,20 @@ def _nfc(text: str) -> str:
 
 # --- anchors -------------------------------------------------------------------------------
 
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+# Link text holds no bracket and a target at most one level of parentheses, so no scan runs
+# past the next `[` or `(`: a line of `[[[…` or `[a](` costs linear time, not quadratic.
+_TARGET = r"(?:\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])"
+_IMAGE = re.compile(r"!\[[^\[\]]*\]" + _TARGET)
+_LINK = re.compile(r"\[([^\[\]]*)\]" + _TARGET)
 _AUTOLINK = re.compile(r"<((?:[A-Za-z][A-Za-z0-9+.\-]+:|[^\s<>@]+@)[^\s<>]*)>")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_STAR_EMPHASIS = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1", re.DOTALL)
+# Emphasis never holds its own delimiter (nesting is undone one pass per level), so an
+# opener without a closer is given up at the next delimiter, not at the end of the text:
+# `**a **a **a …` costs linear time, not quadratic.
+_STAR_EMPHASIS = re.compile(r"(\*\*|\*|~~)(?=\S)((?:(?!\1).)+?)(?<=\S)\1", re.DOTALL)
 # `_` emphasis only at word edges, so `snake_case_name` keeps its underscores.
-_UNDERSCORE_EMPHASIS = re.compile(r"(?<!\w)(__|_)(?=\S)(.+?)(?<=\S)\1(?!\w)", re.DOTALL)
+_UNDERSCORE_EMPHASIS = re.compile(r"(?<!\w)(__|_)(?=\S)((?:(?!\1).)+?)(?<=\S)\1(?!\w)", re.DOTALL)
 _KEPT_MARK = "\x00"  # replaced in the input first, so it safely brackets kept text
 _KEPT = re.compile(f"{_KEPT_MARK}(\\d+){_KEPT_MARK}")
 
@@ -163,7 +169,7 @@ def render_inline(text: str) -> str:
         kept.append(literal)
         return f"{_KEPT_MARK}{len(kept) - 1}{_KEPT_MARK}"
 
-    text = _CODE_SPAN.sub(lambda m: keep(_code_span_content(m.group(2))), text)
+    text = _set_code_aside(text, keep)
     text = _ESCAPE.sub(lambda m: keep(m.group(1)), text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
@@ -171,6 +177,14 @@ def render_inline(text: str) -> str:
     text = _HTML_TAG.sub("", text)
     text = _strip_emphasis(text)
     return _KEPT.sub(lambda m: kept[int(m.group(1))], text)
+
+
+def _set_code_aside(text: str, keep: Callable[[str], str]) -> str:
+    parts, cursor = [], 0
+    for start, end, ticks in code_spans(text):
+        parts += [text[cursor:start], keep(_code_span_content(text[start + ticks : end - ticks]))]
+        cursor = end
+    return "".join([*parts, text[cursor:]])
 
 
 def _code_span_content(content: str) -> str:
@@ -231,7 +245,9 @@ def anchors(heading_texts: Iterable[str]) -> frozenset[str]:
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+$")
+# Only a whole run of blanks may precede the closing `#`s: retrying from inside the run is
+# quadratic in its length.
+_ATX_CLOSING = re.compile(r"(?:^|(?<![ \t])[ \t]+)#+$")
 _FENCE_OPEN = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)$")
 _SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
 _THEMATIC_BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")

@@ -108,10 +108,12 @@ def cell_key(text: str, key: str) -> tuple[int, float] | None:
     if key == "released":
         released = release_month(text)
         return None if released is None else (1, released[0] * 12.0 + released[1])
-    try:
-        return (1, float(text.removesuffix("B").removesuffix(":1").replace(",", "")))
-    except ValueError:
-        return None
+    number = text.removesuffix("B").removesuffix(":1").replace(",", "")
+    # float() would also take `nan`, `1_0`, blanks and other scripts' digits.
+    return (1, float(number)) if _NUMBER.fullmatch(number) else None
+
+
+_NUMBER = re.compile(r"[0-9]{1,400}(?:\.[0-9]{1,400})?(?:[eE][+-]?[0-9]{1,4})?")
 
 
 @dataclass(frozen=True)

@@ -324,6 +324,8 @@ def is_enabled(code: str, settings: Settings, path: Path | str | None = None) ->
     """Whether `code` is reported, for the file at `path` (absolute or relative to the cwd)."""
     if code not in enabled_codes(settings):
         return False
+    if not settings.per_file_ignores:
+        return True  # asked once per finding: skip the path arithmetic when nothing needs it
     rel = None if path is None else _relative(path, settings.base)
     if rel is None:
         return True

@@ -30,10 +30,12 @@ class _LocatedState(BlockState):
             self.tokens.append({"type": "paragraph", "text": text, _START: self.cursor})
 
 
-def _stamp(tokens: list[Token], start: int) -> None:
+def _stamp(tokens: list[Token], before: int, start: int) -> None:
     # Lists and block quotes may insert their token before a paragraph instead of
-    # appending it, so every token still without a start gets the match's start.
-    for token in reversed(tokens):
+    # appending it, so every token still without a start gets the match's start. They
+    # insert at the length the list had when the match began, or one before the end:
+    # looking further back would make the block pass quadratic in the number of blocks.
+    for token in tokens[max(before - 1, 0) :]:
         if _START not in token:
             token[_START] = start
 
@@ -45,8 +47,9 @@ def _parser() -> mistune.Markdown:
     dispatch = block.parse_method
 
     def parse_method(match: re.Match[str], state: BlockState) -> int | None:
+        before = len(state.tokens)
         end: int | None = dispatch(match, state)
-        _stamp(state.tokens, match.start())
+        _stamp(state.tokens, before, match.start())
         return end
 
     block.parse_method = parse_method  # type: ignore[method-assign,assignment]

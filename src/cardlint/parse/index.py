@@ -9,14 +9,24 @@ from cardlint.parse.inline import links_in, table_cells
 from cardlint.records import Cell, Count, Entry, Heading, IndexPage, Link, Located, Row, Table
 from cardlint.source import Source
 
-_COUNT = re.compile(r"\*\*(?P<label>[^*:]+):\*\* (?P<n>\d[\d,]*)(?: (?:models?|labs?))?(?=\s|$)")
+# Numbers are ASCII digits only: `\d` also takes other scripts' digits.
+_COUNT = re.compile(
+    r"\*\*(?P<label>[^*:]+):\*\* (?P<n>[0-9][0-9,]*)(?: (?:models?|labs?))?(?=\s|$)"
+)
 _ENTRY = re.compile(
     r"- (?:\[(?P<text>[^\]]+)\]\((?P<target>[^)]*)\)|(?P<plain>[^:\[\]]+)): "
-    r"(?P<n>\d[\d,]*) (?P<what>(?:public )?models?)"
+    r"(?P<n>[0-9][0-9,]*) (?P<what>(?:public )?models?)"
 )
-_BADGE = re.compile(r"img\.shields\.io/badge/(?P<label>models)-(?P<n>\d+)-")
+_BADGE = re.compile(r"img\.shields\.io/badge/(?P<label>models)-(?P<n>[0-9]+)-")
 # The README restates its totals in prose; "top 30 models" is a table size, not a total.
-_PROSE = re.compile(r"(?P<n>\d[\d,]*)\+? (?P<what>LLM models|Models Tracked|Labs\b|organizations)")
+# A number starts where its digits start: retrying inside a long run of digits is quadratic.
+_PROSE = re.compile(
+    r"(?<![0-9,])(?P<n>[0-9][0-9,]*)\+? (?P<what>LLM models|Models Tracked|Labs\b|organizations)"
+)
+# No page counts past this; a longer number is kept as this bound, which no count reaches, so
+# it is reported as wrong (by its text) instead of being converted digit by digit.
+MAX_DIGITS = 18
+TOO_LARGE = 10**MAX_DIGITS
 
 
 def parse_index(source: Source, path: str) -> IndexPage:
@@ -67,9 +77,9 @@ def _title(source: Source, line: Line) -> Located[str]:
 def _located_int(source: Source, line: Line, match: re.Match[str]) -> Located[int]:
     start, end = match.span("n")
     raw = match["n"]
-    return Located(
-        int(raw.replace(",", "")), raw, source.span(line.start + start, line.start + end)
-    )
+    digits = raw.replace(",", "")
+    value = int(digits) if len(digits) <= MAX_DIGITS else TOO_LARGE
+    return Located(value, raw, source.span(line.start + start, line.start + end))
 
 
 def _line_facts(

@@ -50,8 +50,55 @@ _LINK = re.compile(
 )
 
 
+_TICKS = re.compile(r"`+")
+
+
+def code_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, run length) of each code span: a backtick run closed by the next run of
+    the same length (CommonMark). One pass over the runs, however many backticks there are:
+    a backreference regex retries every run length at every start, which is cubic."""
+    if "`" not in text:
+        return []
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    following: list[int | None] = [None] * len(runs)
+    seen: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        length = runs[index][1] - runs[index][0]
+        following[index] = seen.get(length)
+        seen[length] = index
+    spans, index = [], 0
+    while index < len(runs):
+        close = following[index]
+        if close is None:
+            index += 1  # no closer: the run is literal backticks
+            continue
+        spans.append((runs[index][0], runs[close][1], runs[index][1] - runs[index][0]))
+        index = close + 1
+    return spans
+
+
 def _code_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"(`+)[^`]*?\1", text)] if "`" in text else []
+    return [(start, end) for start, end, _ in code_spans(text)]
+
+
+# Backslash escapes of CommonMark: `\` before ASCII punctuation stands for the character.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_TO_ESCAPE = re.compile(r"[\\\[\]`]")
+
+
+def escape_link_text(text: str) -> str:
+    """`text` as written inside `[…]`: every bracket, backslash and backtick escaped, so the
+    link re-parses with exactly this text and no code span or inner link takes it apart."""
+    return _TO_ESCAPE.sub(lambda m: "\\" + m.group(), text)
+
+
+def unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: m.group(1), text)
+
+
+def link_text_says(raw: str, meant: str) -> bool:
+    """Whether raw link text reads as `meant`, as written or once its escapes are removed."""
+    return raw == meant or unescape(raw) == meant
 
 
 def links_in(source: Source, line: Line) -> Iterator[Link]:
@@ -62,6 +109,8 @@ def links_in(source: Source, line: Line) -> Iterator[Link]:
     for match in _LINK.finditer(text):
         if not any(a <= match.start() < b for a, b in skip):
             yield _link(source, line, match.start(), match.end("text"), match.end() - 1)
+
+
 
 
 def _link(source: Source, line: Line, open_: int, close: int, end: int) -> Link:

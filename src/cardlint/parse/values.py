@@ -17,15 +17,16 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Builder", "list[Hit]"], None]
 
-_RELEASED = re.compile(r"(?:" + "|".join(MONTHS) + r")/\d{4}|TBA")
-_BILLIONS = re.compile(r"(?P<n>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|-)B")
-_RATIO = re.compile(r"(?P<ratio>\d[\d,]*:1) (?P<verdict>\S.*)")
-_ALSCORE = re.compile(r"(?P<score>\d+(?:\.\d+)?|-)(?P<slot> \((?P<tier>[^()]*)\))?")
+# Numbers are ASCII digits: `\d` also matches other scripts' digits.
+_RELEASED = re.compile(r"(?:" + "|".join(MONTHS) + r")/[0-9]{4}|TBA")
+_BILLIONS = re.compile(r"(?P<n>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|-)B")
+_RATIO = re.compile(r"(?P<ratio>[0-9][0-9,]*:1) (?P<verdict>\S.*)")
+_ALSCORE = re.compile(r"(?P<score>[0-9]+(?:\.[0-9]+)?|-)(?P<slot> \((?P<tier>[^()]*)\))?")
 _ORG = re.compile(r"\[(?P<org>[^\[\]]+)\]\((?P<target>[^()]*)\)")
 _ACCESS = re.compile(r"(?P<emoji>\S+) (?P<word>\S+)")
 _TAGS = re.compile(r"`[^`]+`(?:, `[^`]+`)*")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SCORE = re.compile(r"\d+(?:\.\d+)?|-")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SCORE = re.compile(r"[0-9]+(?:\.[0-9]+)?|-")
 NO_TAGS = "_No specific tags_"
 UNTAGGED = "Large Language Model"
 

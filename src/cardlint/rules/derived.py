@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from cardlint import derive
 from cardlint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from cardlint.parse.inline import escape_link_text, link_text_says
 from cardlint.records import CardRecord, Located
 from cardlint.rules.context import CardContext
 from cardlint.rules.registry import rule
@@ -95,11 +97,16 @@ def stale_ratio(ctx: CardContext) -> Iterator[Diagnostic]:
         )
 
 
+# ASCII only (str.isdigit() takes `²`, which int() refuses), and no more digits than a float
+# quotient prints.
+_DIGITS = re.compile(r"[0-9]{1,400}")
+
+
 def _ratio_number(ratio: Located[str]) -> int | None:
     digits = ratio.raw.removesuffix(":1").replace(",", "")
     # A written ratio longer than any float quotient can be cannot be right; it is also
     # past Python's limit for converting digit strings.
-    return int(digits) if digits.isdigit() and len(digits) <= 400 else None
+    return int(digits) if _DIGITS.fullmatch(digits) else None
 
 
 @rule(
@@ -481,13 +488,15 @@ def architecture_text(ctx: CardContext) -> Iterator[Diagnostic]:
     if r.type is None or r.architecture_link is None:
         return
     expected = derive.architecture_link_text(r.type.value)
-    if r.architecture_link.text != expected:
+    if not link_text_says(r.architecture_link.text, expected):
+        # Escaped, so that a `[` or `` ` `` in the type cannot re-target the link.
+        written = escape_link_text(expected)
         yield ctx.replace(
             "CL310",
             r.architecture_link.text_span,
-            expected,
+            written,
             f"architecture link says `{r.architecture_link.text}` but the type is `{r.type.value}`",
-            f"Write `{expected}`",
+            f"Write `{written}`",
         )
 
 
