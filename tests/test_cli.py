@@ -142,7 +142,7 @@ def test_extract_formats() -> None:
             io.StringIO(run("extract", "--format", "csv", "--root", str(CARDS), str(CLEAN)).output)
         )
     )
-    assert len(rows) == 1 and rows[0]["params"] == "12.0"
+    assert len(rows) == 1 and rows[0]["params_b"] == "12.0"
     mmlu_pro = plain["benchmarks"]["MMLU-Pro"]
     assert rows[0]["MMLU-Pro"] == ("" if mmlu_pro is None else str(mmlu_pro))
     assert rows[0]["MMLU"] == str(plain["benchmarks"]["MMLU"])

@@ -179,7 +179,7 @@ def test_check_hook_fails_on_a_stale_card_and_checks_its_index_pages(
     done = pre_commit(leaderboard, pre_commit_home, "run", "cardlint", "--files", HOVER)
     assert done.returncode == 1, done.stdout
     assert f"{HOVER}:24:16: CL304" in done.stdout
-    assert "labs/kestrel-research.md:10:54: CL501 [*] Params" in done.stdout  # the card's row; not passed
+    assert "labs/kestrel-research.md:10:54: CL501 [*] Params" in done.stdout  # the card row
     # Not about the staged card: the whole-tree hook's to report, not this one's.
     assert "CL505" not in done.stdout
     git(leaderboard, "add", "-A")  # pre-commit stashes what is not staged

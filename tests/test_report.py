@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -234,20 +235,22 @@ def parse_junit(report: Report) -> ET.Element:
 
 
 def test_junit_counts_files_and_findings() -> None:
+    # REPORT names no checked files: the cases are its findings, one each.
     suite = parse_junit(REPORT)
     assert suite.tag == "testsuite" and suite.get("name") == "cardlint"
-    assert suite.get("tests") == "7"
+    assert suite.get("tests") == str(len(DIAGNOSTICS))
     assert suite.get("failures") == str(len(DIAGNOSTICS))
     cases = suite.findall("testcase")
-    assert sorted(c.get("name") for c in cases) == sorted({d.path for d in DIAGNOSTICS})
+    assert sorted(c.get("file") for c in cases) == sorted(d.path for d in DIAGNOSTICS)
     assert all(c.get("classname") == "cardlint" for c in cases)
-    assert len(suite.findall("testcase/failure")) == len(DIAGNOSTICS)
+    assert all(len(c.findall("failure")) == 1 for c in cases)
 
 
 def test_junit_failure_keeps_the_message_and_location() -> None:
     suite = parse_junit(REPORT)
-    (case,) = (c for c in suite.findall("testcase") if c.get("name") == ODD_PATH)
-    failures = case.findall("failure")
+    cases = [c for c in suite.findall("testcase") if c.get("file") == ODD_PATH]
+    assert [c.get("name") for c in cases] == [f"{ODD_PATH}:21:26 CL301", f"{ODD_PATH}:51:21 CL404"]
+    failures = [f for c in cases for f in c.findall("failure")]
     assert [f.get("type") for f in failures] == ["CL301", "CL404"]
     # XML normalises newlines in attribute values only when they are not escaped.
     assert failures[0].get("message") == ODD_MESSAGE
@@ -256,7 +259,7 @@ def test_junit_failure_keeps_the_message_and_location() -> None:
 
 def test_junit_without_findings_has_one_passing_case() -> None:
     suite = parse_junit(CLEAN)
-    assert suite.get("tests") == "3" and suite.get("failures") == "0"
+    assert suite.get("tests") == "1" and suite.get("failures") == "0"
     (case,) = suite.findall("testcase")
     assert case.get("name") == "cardlint" and not list(case)
 
@@ -269,4 +272,52 @@ def test_junit_escapes_characters_xml_cannot_carry() -> None:
     assert (
         failure.get("message") == "nul\\x00 escape\\x1b bell\\x07 surrogate\\ud800 keep\ttab é 🦀"
     )
-    assert suite.find("testcase").get("name") == "models/a/x\\x0b.md"  # type: ignore[union-attr]
+    assert suite.find("testcase").get("file") == "models/a/x\\x0b.md"  # type: ignore[union-attr]
+
+
+# -- JUnit counts agree with the cases inside --------------------------------------------
+
+
+def junit_counts(suite: ET.Element) -> tuple[int, int, int]:
+    return (
+        int(suite.get("tests", "-1")),
+        int(suite.get("failures", "-1")),
+        int(suite.get("errors", "-1")),
+    )
+
+
+def test_junit_has_a_passing_case_per_clean_checked_file() -> None:
+    checked = ("models/a/clean.md", "models/a/plain.md", ODD_PATH, "README.md")
+    suite = parse_junit(Report(files=len(checked), diagnostics=DIAGNOSTICS, checked=checked))
+    cases = suite.findall("testcase")
+    failing = [c for c in cases if c.findall("failure")]
+    passing = [c for c in cases if not list(c)]
+    assert junit_counts(suite) == (len(cases), len(failing), 0)
+    assert len(failing) == len(DIAGNOSTICS)
+    assert sorted(c.get("name") for c in passing) == ["README.md", "models/a/clean.md"]
+    assert len(cases) == len(DIAGNOSTICS) + 2
+
+
+def test_junit_with_checked_files_and_no_findings_lists_each_as_passing() -> None:
+    checked = ("b.md", "a.md")
+    suite = parse_junit(Report(files=2, diagnostics=(), checked=checked))
+    assert junit_counts(suite) == (2, 0, 0)
+    assert [c.get("name") for c in suite.findall("testcase")] == ["a.md", "b.md"]
+
+
+def test_check_format_junit_counts_match_its_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(CARDS, tree)
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--format", "junit", "--root", "tree", "tree/models")
+    suite = ET.fromstring(result.stdout.encode("utf-8"))
+    cases = suite.findall("testcase")
+    failures = suite.findall("testcase/failure")
+    assert junit_counts(suite) == (len(cases), len(failures), 0)
+    assert 0 < len(failures) < len(cases)  # clean cards are passing cases
+    assert all(len(c.findall("failure")) <= 1 for c in cases)
+    files = {c.get("file") for c in cases}
+    cards = {p.relative_to(tmp_path).as_posix() for p in (tree / "models").rglob("*.md")}
+    assert cards <= files  # every checked file is a case, clean or not

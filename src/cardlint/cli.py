@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cardlint import __version__, run
 from cardlint.discover import UsageError
 from cardlint.report import REPORTERS
+
+if TYPE_CHECKING:
+    from cardlint.lint import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = run.EXIT_CLEAN, run.EXIT_FINDINGS, run.EXIT_ERROR
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,7 +112,8 @@ def cli() -> None:
 @click.option(
     "--write-baseline",
     type=_FILE,
-    help="Record every current finding in FILE as the baseline, and exit 0.",
+    help="Record every current finding in FILE as the baseline, and exit 0; with PATHS, "
+    "replace only the entries of what they cover and keep the rest of FILE.",
 )
 @click.option("--statistics", is_flag=True, help="Print the number of findings per code.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -144,6 +149,11 @@ def check(**kwargs: Any) -> None:
     show_default=True,
     help="Output format of the findings that remain.",
 )
+@click.option(
+    "--baseline",
+    type=_FILE,
+    help="Leave the findings FILE records alone: neither fixed nor counted as remaining.",
+)
 def fix_(**kwargs: Any) -> None:
     """Fix what can be derived under PATHS: verified, atomic, minimal edits."""
     selection = _selection(kwargs)
@@ -160,28 +170,53 @@ def fix_(**kwargs: Any) -> None:
     show_default=True,
 )
 def extract(fmt: str, **kwargs: Any) -> None:
-    """Export the parsed records of the cards under PATHS."""
+    """Export the parsed records of the cards under PATHS.
+
+    Exit 0 when every card asked for was read and parsed, whatever else `check` would
+    report; 1 when one could not be read, did not parse (it is extracted as far as it
+    parsed), or a file passed by name is not a card. Each problem is a line on stderr."""
     selection = _selection(kwargs)
 
     def action() -> int:
         from cardlint.export import extracted  # noqa: PLC0415  (commands import what they use)
-        from cardlint.report.escape import visible  # noqa: PLC0415
 
         _, results = run.lint_selection(selection, reuse=False)
         records = [extracted(r.record) for r in results if r.record is not None]
-        failed = [
-            d
-            for r in results
-            if r.record is None and r.target.kind != "page"
-            for d in r.diagnostics
-        ]
-        for d in failed:
-            where = f"{visible(d.path)}:{d.span.line}:{d.span.column}:"
-            click.echo(f"{where} {d.code} {visible(d.message)} (not extracted)", err=True)
+        named = {os.path.abspath(p) for p in selection.paths}  # noqa: PTH100
+        failed = [_extract_problems(r, str(r.target.path) in named) for r in results]
         run.emit(_serialise(records, fmt), None)
-        return EXIT_FINDINGS if failed else EXIT_CLEAN
+        return EXIT_FINDINGS if any(failed) else EXIT_CLEAN
 
     _guarded(action)
+
+
+# Findings that say a card's layout did not parse (CL108 and CL109 are not about parsing).
+_UNPARSED = frozenset({"CL101", "CL102", "CL103", "CL104", "CL105", "CL106", "CL107"})
+
+
+def _extract_problems(result: FileResult, named: bool) -> bool:
+    """Print on stderr what keeps a file from being extracted; whether that is a failure:
+    unread or unparsed input, or a file named on the command line that is not a card. A
+    misplaced page found in a folder is only noted: `check` is the command that reports it."""
+    from cardlint.report.escape import visible  # noqa: PLC0415
+
+    kind = result.target.kind
+    if kind == "page":
+        return False
+    if kind == "card" and result.record is not None:
+        shown = [d for d in result.diagnostics if d.code in _UNPARSED]
+        outcome = "extracted as far as it parsed"
+    else:
+        shown = list(result.diagnostics)
+        outcome = "not a card: not extracted" if kind == "misplaced" else "not extracted"
+    for d in shown:
+        where = f"{visible(d.path)}:{d.span.line}:{d.span.column}:"
+        click.echo(f"{where} {d.code} {visible(d.message)} ({outcome})", err=True)
+    if not shown and result.record is None:  # its finding is not selected
+        click.echo(f"{visible(result.target.display)}: {outcome}", err=True)
+    if kind == "misplaced":
+        return named
+    return bool(shown) or result.record is None
 
 
 def _serialise(records: list[dict[str, object]], fmt: str) -> str:

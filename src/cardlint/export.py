@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
+from cardlint import derive
 from cardlint.records import CardRecord, Located, Span
 
 Pointer = tuple[str | int, ...]
@@ -112,7 +114,15 @@ def _finite(value: Any, text: Any) -> Any:
 
 
 def flat_row(data: dict[str, Any]) -> dict[str, Any]:
-    """One CSV row: scalars as they are, lists joined by `, `, one column per benchmark."""
+    """One CSV row of `extracted` data, typed for a spreadsheet or a data frame.
+
+    Numbers are numbers, with their unit in the header: `params_b` and `tokens_b` (billions),
+    `tokens_per_param` (the `N` of the ratio `N:1`), `alscore`; `released` is ISO `YYYY-MM`.
+    A value the card does not give (`-`, `TBA`) is an empty cell; one that does not parse
+    keeps the card's text, which `check` reports. Benchmark columns hold the scores as the
+    card writes them. Lists are joined by `, `; `links` holds every link of the card as
+    `text <target>`, joined by ` | `.
+    """
     row: dict[str, Any] = {}
     for key, value in data.items():
         if key in {"links", "resources", "analysis"}:
@@ -123,9 +133,43 @@ def flat_row(data: dict[str, Any]) -> dict[str, Any]:
             row[key] = ", ".join(map(str, value))
         else:
             row[key] = "" if value is None else value
+    row.update(_typed(data))
     for res in data.get("resources", []):
         row["try_url" if res["kind"] == "try" else "docs_url"] = res["target"]
+    row["links"] = " | ".join(f"{k['text']} <{k['target']}>" for k in data.get("links", []))
     return row
+
+
+_RATIO = re.compile(r"(\d[\d,]*):1")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_UNKNOWN = {"", "-", "TBA"}
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    ratio = _text(data.get("ratio"))
+    alscore = _text(data.get("alscore"))
+    released = _text(data.get("released"))
+    month = derive.release_month(released)
+    matched = _RATIO.fullmatch(ratio)
+    return {
+        "params_b": _blank(data.get("params")),
+        "tokens_b": _blank(data.get("tokens")),
+        "tokens_per_param": int(matched[1].replace(",", "")) if matched else _known(ratio),
+        "alscore": alscore if _NUMBER.fullmatch(alscore) else _known(alscore),
+        "released": f"{month[0]:04d}-{month[1]:02d}" if month else _known(released),
+    }
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _known(text: str) -> str:
+    return "" if text in _UNKNOWN else text
 
 
 CSV_COLUMNS = (
@@ -135,11 +179,9 @@ CSV_COLUMNS = (
     "released",
     "access",
     "type",
-    "params",
-    "params_raw",
-    "tokens",
-    "tokens_raw",
-    "ratio",
+    "params_b",
+    "tokens_b",
+    "tokens_per_param",
     "verdict",
     "alscore",
     "tier",
@@ -150,7 +192,9 @@ CSV_COLUMNS = (
     "HLE",
     "tagline",
     "tags",
+    "notes",
     "try_url",
     "docs_url",
+    "links",
     "last_updated",
 )

@@ -90,6 +90,15 @@ def lint_selection(
 ) -> tuple[Settings, list[FileResult]]:
     """Lint what the selection names; `reuse`: findings may come from the cache; `keep`:
     what each result retains (see `lint`)."""
+    settings, _, results = _lint_targets(selection, reuse, keep)
+    return settings, results
+
+
+def _lint_targets(
+    selection: Selection, reuse: bool, keep: frozenset[str]
+) -> tuple[Settings, list[Target], list[FileResult]]:
+    """`lint_selection`, and the targets the selection named (the results add the index
+    pages that list a named card, on which only what concerns those cards may be reported)."""
     settings = settings_for(selection)
     base, targets = targets_for(selection, settings)
     cache = Cache(base, settings.config) if _caching(selection) else None
@@ -103,7 +112,7 @@ def lint_selection(
         reuse,
         keep,
     )
-    return settings, results
+    return settings, targets, results
 
 
 def _progress(total: int) -> Callable[[int, int], None] | None:
@@ -151,25 +160,36 @@ def check(options: CheckOptions) -> int:
     known = _baseline().load_baseline(options.baseline) if options.baseline is not None else None
     # Sources are kept only for what needs them: a huge tree is linted in bounded memory.
     needs_source = options.show_source or bool(options.baseline or options.write_baseline)
-    _, results = lint_selection(
-        options.selection, keep=frozenset({"source"} if needs_source else ())
+    _, named, results = _lint_targets(
+        options.selection, True, frozenset({"source"} if needs_source else ())
     )
     found = sorted((d for r in results for d in r.diagnostics), key=Diagnostic.sort_key)
     sources = {r.source.path: r.source for r in results if r.source is not None}
+    checked = tuple(r.target.display for r in results)
+    whole = tuple(t.display for t in named)  # checked in full, not just for the named cards
     if options.write_baseline is not None:
-        count = _baseline().write_baseline(options.write_baseline, found, sources)
-        click.echo(
-            f"Recorded {count} finding{'s' * (count != 1)} in {options.write_baseline}.", err=True
+        count = _baseline().write_baseline(
+            options.write_baseline, found, sources, _scope(options.selection, whole, checked)
         )
+        where = visible(str(options.write_baseline))
+        click.echo(f"Recorded {count} finding{'s' * (count != 1)} in {where}.", err=True)
         return EXIT_CLEAN
     if known is not None:
-        found, stale = _baseline().filter_new(known, found, sources)
+        found, stale = _baseline().filter_new(known, found, sources, whole)
         if stale:
             words = "entries no longer occur" if stale != 1 else "entry no longer occurs"
             click.echo(f"{stale} baseline {words}; refresh it with --write-baseline.", err=True)
-    report = Report(len(results), tuple(found))
+    report = Report(len(results), tuple(found), checked)
     emit(render(options, report, sources), options.output_file)
     return EXIT_FINDINGS if found and not options.exit_zero else EXIT_CLEAN
+
+
+def _scope(selection: Selection, whole: tuple[str, ...], checked: tuple[str, ...]) -> Any:
+    """What `--write-baseline` replaces: everything without paths, else what they cover."""
+    if not selection.paths:
+        return None
+    folders = tuple(str(p) for p in selection.paths if p.is_dir())
+    return _baseline().Scope(frozenset(whole), folders, frozenset(checked) - frozenset(whole))
 
 
 def render(options: CheckOptions, report: Report, sources: dict[str, Source]) -> str:
@@ -201,6 +221,7 @@ class FixOptions:
     fmt: str = "text"
     unsafe: bool = False
     diff: bool = False
+    baseline: Path | None = None
 
 
 def fix(options: FixOptions) -> int:
@@ -211,7 +232,10 @@ def fix(options: FixOptions) -> int:
     settings = settings_for(options.selection)
     base, targets = targets_for(options.selection, settings)
     cache = Cache(base, settings.config) if _caching(options.selection) else None
-    workspace = Workspace(base, settings.config, enabled(settings), cache)
+    selected = enabled(settings)
+    if options.baseline is not None:  # recorded findings are neither fixed nor remaining
+        selected = _baseline().unrecorded(_baseline().load_baseline(options.baseline), selected)
+    workspace = Workspace(base, settings.config, selected, cache)
     targets = with_listing_pages(workspace, targets)
     results = fix_files(targets, workspace, unsafe=options.unsafe, write=not options.diff)
     for failed in (r for r in results if r.error):

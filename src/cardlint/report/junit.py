@@ -1,9 +1,16 @@
-"""JUnit XML: one testsuite, one testcase per file with findings, one failure per finding."""
+"""JUnit XML: one testsuite; one failing testcase per finding, one passing per clean file.
+
+One failure per testcase, because CI views (Jenkins, GitLab) show one failure per testcase
+and count failed cases, not failure elements. Each finding is its own case, named
+`path:line:column CODE` and carrying the file in `file` (GitLab's file column); every checked
+file without findings is a passing case named by its path. `tests`, `failures` and
+`errors` count exactly the cases inside (a report that names no files and has no findings
+holds one passing case).
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from itertools import groupby
 
 from cardlint.diagnostics import Diagnostic
 from cardlint.report.escape import xml_text
@@ -24,25 +31,30 @@ def failure(parent: ET.Element, diagnostic: Diagnostic) -> None:
     element.text = xml_text(failure_text(diagnostic))
 
 
-def testcase(suite: ET.Element, path: str, diagnostics: list[Diagnostic]) -> None:
-    case = ET.SubElement(suite, "testcase", {"classname": SUITE, "name": xml_text(path)})
-    for diagnostic in diagnostics:
-        failure(case, diagnostic)
+def _case(suite: ET.Element, name: str, path: str) -> ET.Element:
+    attributes = {"classname": SUITE, "name": xml_text(name), "file": xml_text(path)}
+    return ET.SubElement(suite, "testcase", attributes)
+
+
+def testcase(suite: ET.Element, diagnostic: Diagnostic) -> None:
+    span = diagnostic.span
+    name = f"{diagnostic.path}:{span.line}:{span.column} {diagnostic.code}"
+    failure(_case(suite, name, diagnostic.path), diagnostic)
 
 
 def testsuite(report: Report) -> ET.Element:
-    attributes = {
-        "name": SUITE,
-        "tests": str(report.files),
-        "failures": str(len(report.diagnostics)),
-        "errors": "0",
-    }
-    suite = ET.Element("testsuite", attributes)
-    by_path = sorted(report.diagnostics, key=Diagnostic.sort_key)
-    for path, group in groupby(by_path, key=lambda d: d.path):
-        testcase(suite, path, list(group))
-    if not report.diagnostics:
+    findings = sorted(report.diagnostics, key=Diagnostic.sort_key)
+    failing = {d.path for d in findings}
+    clean = sorted({path for path in report.checked if path not in failing})
+    suite = ET.Element("testsuite", {"name": SUITE})
+    for diagnostic in findings:
+        testcase(suite, diagnostic)
+    for path in clean:
+        _case(suite, path, path)
+    if not findings and not clean:
         ET.SubElement(suite, "testcase", {"classname": SUITE, "name": SUITE})
+    cases = len(suite)
+    suite.attrib.update({"tests": str(cases), "failures": str(len(findings)), "errors": "0"})
     return suite
 
 

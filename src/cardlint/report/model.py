@@ -11,6 +11,8 @@ from cardlint.diagnostics import Diagnostic
 class Report:
     files: int
     diagnostics: tuple[Diagnostic, ...]
+    # The files checked, as displayed; empty when the caller does not say (JUnit lists them).
+    checked: tuple[str, ...] = ()
 
     @property
     def fixable(self) -> int:
