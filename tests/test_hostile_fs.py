@@ -365,3 +365,12 @@ def test_checking_a_symlink_states_nothing_outside(tree: Path, outside: Path) ->
             assert fix.exit_code == 1
     assert touched == []
     assert (outside / "deep" / "card.md").read_bytes() == planted
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="no O_NOFOLLOW here")
+def test_every_read_and_cache_write_refuses_a_symlink_at_open() -> None:
+    # The lstat before opening is not enough: a file swapped for a link in between must fail.
+    from cardlint import safefs  # noqa: PLC0415
+
+    assert safefs.READ_FLAGS & os.O_NOFOLLOW
+    assert safefs.WRITE_FLAGS & os.O_NOFOLLOW

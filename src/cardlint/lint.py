@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from cardlint.cache import (
     facts_signature,
     tree_signature,
 )
-from cardlint.cardindex import Card, CardIndex, Facts
+from cardlint.cardindex import Card, CardIndex, Facts, nfc
 from cardlint.config import Config
 from cardlint.diagnostics import Diagnostic
 from cardlint.discover import Target, page_kind
@@ -428,7 +427,7 @@ def concerns(page: IndexPage, found: Diagnostic, cards: frozenset[str]) -> bool:
 
 def _card_of(folder: str, target: str) -> str:
     path = target.split("#", 1)[0]
-    return unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(folder, path)))
+    return nfc(posixpath.normpath(posixpath.join(folder, path)))
 
 
 def _trimmed(result: FileResult, keep: frozenset[str]) -> FileResult:

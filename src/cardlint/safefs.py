@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
-NOFOLLOW = _NOFOLLOW
-READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY
-WRITE_FLAGS = _NOFOLLOW | _CLOEXEC | _BINARY  # with O_CREAT | O_EXCL: a new file, never a link
+READ_FLAGS = os.O_RDONLY | NOFOLLOW | _NONBLOCK | _CLOEXEC | _BINARY
+WRITE_FLAGS = NOFOLLOW | _CLOEXEC | _BINARY  # with O_CREAT | O_EXCL: a new file, never a link
 _CHUNK = 1 << 20
 
 
