@@ -131,6 +131,10 @@ def _load() -> None:
     from cardlint.rules import (  # noqa: F401, PLC0415
         crossfile,
         derived,
+        index_cells,
+        index_counts,
+        index_order,
+        index_rows,
         links,
         parsing,
         suppression,
