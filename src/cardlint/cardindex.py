@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,20 @@ STATUS = {"Public": ("🟢",), "Private": ("🔴",), "Unknown": ("🟡", "-")}
 
 def _raw(located: object) -> str | None:
     return getattr(located, "raw", None)
+
+
+_UNSTATED = -1.0  # no readable value stated (the score is then recomputed)
+_NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
+_RATIO = re.compile(r"[0-9]{1,9}:1")
+
+
+def _stated_number(raw: str | None) -> float | None:
+    """A stated decimal; None for `-` (stated as unknown); `_UNSTATED` for anything else."""
+    if raw is None:
+        return _UNSTATED
+    if raw.strip() == "-":
+        return None
+    return float(raw) if _NUMBER.fullmatch(raw.strip()) else _UNSTATED
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Facts:
     params: Located | None = None
     tokens: Located | None = None
     alscore: Located | None = None
+    ratio: Located | None = None
     released: Located | None = None
     type: Located | None = None
     tagline: Located | None = None
@@ -70,6 +86,7 @@ class Facts:
             params=fact(record.params),
             tokens=fact(record.tokens),
             alscore=fact(record.alscore),
+            ratio=fact(record.ratio),
             released=fact(record.released),
             type=fact(record.type),
             tagline=fact(record.tagline),
@@ -116,14 +133,22 @@ class Card:
         return r.params.value, r.tokens.value
 
     def alscore(self, config: Config) -> float | None:
-        """The recomputed score: index pages must agree with the card once it is fixed."""
+        """The score the card states, else the one its inputs give.
+
+        Index pages copy the card: a card whose own score is wrong has its CL304, and `fix`
+        repairs the card before the pages, which then copy the repaired value.
+        """
+        stated = _stated_number(_raw(self.record.alscore))
+        if stated is not _UNSTATED:
+            return stated
         inputs = self.inputs()
-        if inputs is not None:
-            return derive.alscore(*inputs, config)
-        raw = _raw(self.record.alscore)
-        return float(raw) if raw and raw != "-" else None
+        return derive.alscore(*inputs, config) if inputs is not None else None
 
     def ratio(self, config: Config) -> int | None:
+        """The Token:Param ratio the card states (`23:1`), else the one its inputs give."""
+        raw = _raw(self.record.ratio)
+        if raw is not None and _RATIO.fullmatch(raw):
+            return int(raw.split(":", 1)[0])
         inputs = self.inputs()
         return derive.ratio(*inputs, config) if inputs is not None else None
 
@@ -144,11 +169,17 @@ class Card:
 
 
 def _alscore_cell(card: Card, config: Config) -> tuple[str, ...] | None:
+    raw = _raw(card.record.alscore)
+    if raw is not None and _stated_number(raw) is not _UNSTATED:
+        return (raw,)  # the page copies the card's text, whatever its precision
     value = card.alscore(config)
     return ("-",) if value is None else (derive.format_alscore(value, config),)
 
 
 def _ratio_cell(card: Card, config: Config) -> tuple[str, ...] | None:
+    raw = _raw(card.record.ratio)
+    if raw is not None and _RATIO.fullmatch(raw):
+        return (raw,)
     n = card.ratio(config)
     return ("-",) if n is None else (derive.format_ratio(n),)
 

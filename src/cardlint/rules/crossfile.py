@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cardlint import derive, pages
+from cardlint import derive, linkcheck, pages
 from cardlint.cardindex import Card, nfc
 from cardlint.diagnostics import Applicability, Edit, Fix
 from cardlint.linkcheck import split_anchor
@@ -83,7 +83,9 @@ def agreement(ctx: IndexContext, table: Table, row: Row, card: Card) -> int:
     agree = 0
     for column, cell in zip(table.header, row.cells, strict=False):
         expected = card.expected(column, ctx.config)
-        agree += expected is not None and cell.text in expected
+        # The Model cell is a link: its text is what names the card.
+        text = row.link.text if row.link and column.strip().lower() == "model" else cell.text
+        agree += expected is not None and text in expected
     return agree
 
 
@@ -132,3 +134,15 @@ def delete_row(ctx: IndexContext, row: Row) -> Fix:
 
 def row_name(row: Row) -> str:
     return row.link.text if row.link else row.cells[0].text if row.cells else "?"
+
+
+def reported_here(ctx: IndexContext, card: Card) -> bool:
+    """Whether a defect of the card's file itself (two models written to it) is reported on
+    this page: on the card's lab page, or on every page listing it when its lab has none.
+
+    Every page listing the two models shows the same defect; its cause is one file.
+    """
+    if ctx.page == f"labs/{card.lab}.md":
+        return True
+    lab_page = posixpath.join(ctx.cards.base, "labs", f"{card.lab}.md")
+    return ctx.resolver.real_path(lab_page)[0] is not linkcheck.Status.OK

@@ -17,6 +17,7 @@ from cardlint.rules.crossfile import (
     delete_row,
     listed,
     page_stem,
+    reported_here,
 )
 from cardlint.rules.registry import rule
 
@@ -32,7 +33,7 @@ def cell_mismatch(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     ## What it does
     Compares every cell of every row that links to a card with that card: title, lab,
-    parameters, tokens, ALScore (recomputed, without the tier), ratio, benchmark scores,
+    parameters, tokens, ALScore (as the card states it, without the tier), ratio, benchmark scores,
     release date, architecture, tags, the Try-the-Model link and the access status.
 
     ## Why is this bad?
@@ -112,13 +113,20 @@ def duplicate_row(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     for table, _ in card_tables(ctx):
         for item in listed(ctx, table):
-            if item.rel is not None and not item.first:
+            if item.rel is None or item.first:
+                continue
+            other = _other_model(ctx, table, item)
+            if not other:
                 yield ctx.finding(
                     "CL503",
                     item.row.span,
-                    f"`{item.rel}` is listed twice" + _other_model(ctx, table, item),
+                    f"`{item.rel}` is listed twice",
                     delete_row(ctx, item.row),
                 )
+            elif item.card is not None and reported_here(ctx, item.card):
+                # Two models written to one file: one cause, reported on the lab page only;
+                # deleting the row would drop the model that lost its card.
+                yield ctx.finding("CL503", item.row.span, f"`{item.rel}` is listed twice{other}")
 
 
 def _other_model(ctx: IndexContext, table: Table, item: Listed) -> str:
@@ -154,7 +162,7 @@ def slug_collision(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     for table, _ in card_tables(ctx):
         for item in listed(ctx, table):
-            if item.collision and item.row.link is not None:
+            if item.collision and item.row.link is not None and _reported(ctx, item):
                 title = item.card.title if item.card else "?"
                 yield ctx.finding(
                     "CL509",
@@ -162,6 +170,10 @@ def slug_collision(ctx: IndexContext) -> Iterator[Diagnostic]:
                     f"`{item.row.link.text}` and another title share the card "
                     f"`{item.rel}` (now titled `{title}`)",
                 )
+
+
+def _reported(ctx: IndexContext, item: Listed) -> bool:
+    return item.card is None or reported_here(ctx, item.card)
 
 
 @rule(

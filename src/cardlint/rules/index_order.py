@@ -36,19 +36,30 @@ def rank_sequence(ctx: IndexContext) -> Iterator[Diagnostic]:
     """
     for table in ctx.record.tables:
         headers = [h.strip().lower() for h in table.header]
-        if "rank" not in headers:
-            continue
-        index = headers.index("rank")
-        for number, row in enumerate(table.rows, start=1):
-            if index < len(row.cells) and row.cells[index].text != str(number):
-                cell = row.cells[index]
-                yield ctx.replace(
-                    "CL506",
-                    cell.span,
-                    str(number),
-                    f"rank is `{cell.text}` on row {number}",
-                    f"Write {number}",
-                )
+        if "rank" in headers:
+            yield from _ranks(ctx, table, headers.index("rank"))
+
+
+def _ranks(ctx: IndexContext, table: Table, index: int) -> Iterator[Diagnostic]:
+    """One finding per table, at its first wrong rank: one inserted or deleted row puts
+    every rank after it off, and that is one defect."""
+    wrong = [
+        (number, row.cells[index])
+        for number, row in enumerate(table.rows, start=1)
+        if index < len(row.cells) and row.cells[index].text != str(number)
+    ]
+    if not wrong:
+        return
+    number, cell = wrong[0]
+    more = len(wrong) - 1
+    tail = f"; {more} later {'row is' if more == 1 else 'rows are'} off too" if more else ""
+    edits = tuple(Edit(c.span, str(n)) for n, c in wrong)
+    yield ctx.finding(
+        "CL506",
+        cell.span,
+        f"rank is `{cell.text}` on row {number}, expected {number}{tail}",
+        Fix("Renumber the ranks" if more else f"Write {number}", edits),
+    )
 
 
 @rule(
