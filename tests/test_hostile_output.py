@@ -207,6 +207,36 @@ def test_a_name_that_is_not_utf8_in_every_format(
     assert SHOWN in strict_main(not_utf8, "extract", "--format", "csv")
 
 
+def ascii_main(root: Path, *args: str) -> str:
+    """`main` with a stdout that takes ASCII only (a `C` locale)."""
+    buffer = io.BytesIO()
+    stream = io.TextIOWrapper(buffer, encoding="ascii", errors="strict", write_through=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        patch.setattr(sys, "stdout", stream)
+        code = main([args[0], "--isolated", "--no-cache", "--root", ".", *args[1:], "."])
+    assert code in {0, 1}
+    return buffer.getvalue().decode("ascii")
+
+
+def test_every_format_stays_valid_on_an_ascii_stdout(
+    tmp_path: Path, sarif_validator: Draft4Validator
+) -> None:
+    # What ASCII cannot hold is escaped in each format's own syntax, so it parses back.
+    write_card(tmp_path, "modèle-ünï.md", CARD.replace("0.4 (Lightweight)", "0.9 (Lightweight)"))
+    for fmt in ("json", "sarif", "junit"):
+        seen = texts(fmt, ascii_main(tmp_path, "check", "--format", fmt))
+        assert any("modèle-ünï.md" in x for x in seen), (fmt, seen)
+    assert_valid(sarif_validator, json.loads(ascii_main(tmp_path, "check", "--format", "sarif")))
+    stats = json.loads(ascii_main(tmp_path, "check", "--statistics", "--format", "json"))
+    assert stats
+    fixed = json.loads(ascii_main(tmp_path, "fix", "--format", "json"))
+    assert any(d["path"].endswith("modèle-ünï.md") for d in fixed["diagnostics"])
+    records = json.loads(ascii_main(tmp_path, "extract"))
+    assert records[0]["path"].endswith("modèle-ünï.md")
+    assert "mod\\xe8le" in ascii_main(tmp_path, "check")  # text: a visible escape
+
+
 # --- 4. --show-source on a long line --------------------------------------------------------
 
 

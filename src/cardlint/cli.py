@@ -184,7 +184,7 @@ def extract(fmt: str, **kwargs: Any) -> None:
         records = [extracted(r.record) for r in results if r.record is not None]
         named = {os.path.abspath(p) for p in selection.paths}  # noqa: PTH100
         failed = [_extract_problems(r, str(r.target.path) in named) for r in results]
-        run.emit(_serialise(records, fmt), None)
+        run.emit(_serialise(records, fmt), None, "json" if fmt == "json" else "text")
         return EXIT_FINDINGS if any(failed) else EXIT_CLEAN
 
     _guarded(action)

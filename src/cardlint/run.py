@@ -180,7 +180,7 @@ def check(options: CheckOptions) -> int:
             words = "entries no longer occur" if stale != 1 else "entry no longer occurs"
             click.echo(f"{stale} baseline {words}; refresh it with --write-baseline.", err=True)
     report = Report(len(results), tuple(found), checked)
-    emit(render(options, report, sources), options.output_file)
+    emit(render(options, report, sources), options.output_file, syntax_of(options))
     return EXIT_FINDINGS if found and not options.exit_zero else EXIT_CLEAN
 
 
@@ -203,14 +203,24 @@ def render(options: CheckOptions, report: Report, sources: dict[str, Source]) ->
     )
 
 
-def emit(rendered: str, output_file: Path | None) -> None:
+def syntax_of(options: CheckOptions) -> str:
+    """The syntax a report is written in, which its escapes must keep valid."""
+    if options.fmt in {"json", "sarif"}:
+        return "json"
+    if options.fmt == "junit":
+        return "xml"
+    return "json" if options.statistics and options.fmt == "json" else "text"
+
+
+def emit(rendered: str, output_file: Path | None, syntax: str = "text") -> None:
     """Write a report as bytes encoded here: a stdout that is strict UTF-8, or not UTF-8 at
-    all, gets escapes in place of what it cannot take, never an encoding error."""
+    all, gets escapes in place of what it cannot take (in the report's `syntax`: text,
+    json or xml), never an encoding error."""
     if output_file is None:
-        click.echo(encoded(rendered, getattr(sys.stdout, "encoding", None)), nl=False)
+        click.echo(encoded(rendered, getattr(sys.stdout, "encoding", None), syntax), nl=False)
         return
     try:
-        output_file.write_bytes(encoded(rendered, "utf-8"))
+        output_file.write_bytes(encoded(rendered, "utf-8", syntax))
     except OSError as exc:
         raise click.FileError(str(output_file), exc.strerror) from exc
 
@@ -248,5 +258,5 @@ def fix(options: FixOptions) -> int:
         return EXIT_FINDINGS if errors or any(r.changed for r in results) else EXIT_CLEAN
     remaining = tuple(sorted((d for r in results for d in r.remaining), key=Diagnostic.sort_key))
     render_fixes = fixes.as_json if options.fmt == "json" else fixes.as_text
-    emit(render_fixes(results, remaining), None)
+    emit(render_fixes(results, remaining), None, "json" if options.fmt == "json" else "text")
     return EXIT_FINDINGS if errors or remaining else EXIT_CLEAN

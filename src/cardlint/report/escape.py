@@ -11,6 +11,7 @@ literal text cannot move the cursor or start a line, and quoted Python reprs sta
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from typing import Any
@@ -120,10 +121,25 @@ def json_dumps(data: Any, *, indent: int | None = None) -> str:
     return _JSON_RAW.sub(lambda m: _json_code(m[0]), text)
 
 
-def encoded(text: str, encoding: str | None) -> bytes:
-    """Bytes for a stream in `encoding`: never an encoding error, whatever the stream
-    (a strict UTF-8 one, or an ASCII one, where `é` becomes `\\xe9`)."""
-    return utf8_safe(text).encode(encoding or "utf-8", "backslashreplace")
+def encoded(text: str, encoding: str | None, syntax: str = "text") -> bytes:
+    """Bytes for a stream in `encoding`: never an encoding error, whatever the stream.
+
+    What the encoding cannot hold is escaped in the report's own syntax, so that the output
+    still parses: `\\xe9` in text, `\\u00e9` in JSON (outside strings JSON is ASCII),
+    `&#233;` in XML.
+    """
+    errors = {"json": _JSON_ERRORS, "xml": "xmlcharrefreplace"}.get(syntax, "backslashreplace")
+    return utf8_safe(text).encode(encoding or "utf-8", errors)
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    chunk = error.object[error.start : error.end]
+    return json.dumps(chunk)[1:-1], error.end  # ensure_ascii: \uXXXX, surrogate pairs
+
+
+_JSON_ERRORS = "cardlint-json"
+codecs.register_error(_JSON_ERRORS, _json_escape)
 
 
 # git's C-style path quoting (quote.c), which `git apply` reads back to the exact bytes.
