@@ -33,7 +33,7 @@ PARTS = st.one_of(
         ["models", "labs", "README", "a b", "#x", "%41", "é", "\u200b", "ﬁ", "-", "..x", ".hidden"]
     ),
     st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+        st.characters(blacklist_categories=["Cs"], blacklist_characters="/\x00"),
         min_size=1,
         max_size=8,
     ).filter(lambda s: s not in {".", ".."}),
@@ -62,28 +62,26 @@ def trees(draw: st.DrawFn) -> list[tuple[tuple[str | bytes, ...], str]]:
     return entries
 
 
-def _path(root: Path, parts: tuple[str | bytes, ...]) -> bytes:
-    return os.path.join(
-        bytes(root), *(p if isinstance(p, bytes) else os.fsencode(p) for p in parts)
-    )
+def _path(root: Path, parts: tuple[str | bytes, ...]) -> Path:
+    # Bytes that are not UTF-8 survive as surrogate escapes, which the OS gets back as bytes.
+    return root.joinpath(*(os.fsdecode(p) for p in parts))
 
 
 def _make(root: Path, outside: Path, parts: tuple[str | bytes, ...], kind: str) -> None:
     path = _path(root, parts)
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        if os.path.lexists(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.exists():
             return
         if kind == "folder":
-            os.mkdir(path)
+            path.mkdir()
         elif kind == "link":
-            os.symlink(bytes(outside), path)  # out of the root: must never be followed
+            path.symlink_to(outside)  # out of the root: must never be followed
         elif kind == "fifo":
             os.mkfifo(path)
         else:
             data = {"card": CARD, "stale": STALE, "page": PAGE, "empty": ""}.get(kind)
-            with open(path, "wb") as handle:
-                handle.write(b"\x00\xff\xfe" * 50 if data is None else data.encode("utf-8"))
+            path.write_bytes(b"\x00\xff\xfe" * 50 if data is None else data.encode("utf-8"))
     except OSError:
         pass  # a name the file system refuses (too long, a file where a folder is): skip it
 
@@ -133,7 +131,7 @@ def test_any_tree_checks_warm_as_cold_and_fixes_to_a_fixed_point(
         assert warm[0] == cold_code
         fixed_code, _ = _run(root, "fix", "--format", "json")
         assert fixed_code in {0, 1}
-        again_code, again = _run(root, "fix", "--format", "json")
+        _, again = _run(root, "fix", "--format", "json")
         assert json.loads(again)["fixed"] == 0  # a second run changes nothing
         assert (outside / "secret.md").read_text("utf-8") == CARD
         assert sorted(p.name for p in outside.iterdir()) == ["secret.md"]
