@@ -103,3 +103,19 @@ def test_a_cache_file_not_signed_by_this_user_is_never_unpickled(
         path.write_bytes(b"\0" * 32 + pickle.dumps(Payload()))
     assert _check(tree) == expected
     assert not marker.exists()
+
+
+def test_the_facts_signature_depends_on_values_only() -> None:
+    # Facts loaded back from the cache must sign as the same facts parsed anew: otherwise one
+    # edited card makes every index page of the leaderboard look changed.
+    import pickle  # noqa: PLC0415
+
+    from cardlint.cache import facts_signature  # noqa: PLC0415
+    from cardlint.cardindex import Facts, Located  # noqa: PLC0415
+
+    shared = Located("7.7", "7.7")
+    fresh = [("a.md", Facts(title="A", alscore=shared, tagline=shared))]
+    loaded = pickle.loads(pickle.dumps(fresh))
+    rebuilt = [("a.md", Facts(title="A", alscore=Located("7.7", "7.7"), tagline=shared))]
+    assert facts_signature(fresh) == facts_signature(loaded) == facts_signature(rebuilt)
+    assert facts_signature(fresh) != facts_signature([("a.md", Facts(title="B"))])

@@ -84,7 +84,10 @@ def _entry_stamp(path: str) -> bytes:
 
 
 def facts_signature(facts: list[Any]) -> str:
-    return hashlib.blake2b(pickle.dumps(facts, protocol=4), digest_size=16).hexdigest()
+    """A digest of the facts' values: pickle bytes differ between facts loaded from the cache
+    and equal facts parsed anew (memo and sharing), which made every page look changed; the
+    repr of these frozen dataclasses of strings, numbers and tuples depends on values only."""
+    return hashlib.blake2b(repr(facts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _code() -> str:
