@@ -113,7 +113,7 @@ def test_check_format_github_annotates_a_real_card() -> None:
     matches = [_COMMAND.fullmatch(line) for line in result.output.splitlines()]
     assert all(matches), result.output
     found = {(m["level"], unescape(m["title"])) for m in matches if m}
-    assert {("error", "cardlint (CL304)"), ("warning", "cardlint (CL404)")} <= found
+    assert {("error", "cardlint (CL304)"), ("error", "cardlint (CL404)")} <= found
 
 
 # -- SARIF --------------------------------------------------------------------------------

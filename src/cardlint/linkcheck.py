@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from cardlint import safefs
-from cardlint.parse.inline import code_spans
+from cardlint.parse.inline import code_spans, link_destination
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +42,7 @@ class TargetKind(enum.Enum):
     ALLOWED = "allowed"
     PLACEHOLDER = "placeholder"
     EMPTY = "empty"
+    NOT_A_LINK = "not-a-link"  # CommonMark shows `[text](target)` as literal text
 
 
 # A scheme needs two characters so that a Windows drive (`C:/x`) is not read as a URL.
@@ -53,21 +54,28 @@ _WHITESPACE = re.compile(r"\s")
 
 @functools.lru_cache(maxsize=4096)
 def classify(target: str, allowlist: Sequence[str] = DEFAULT_ALLOWLIST) -> TargetKind:
-    """Sort a link destination into a kind, from its text alone (no file system access).
+    """Sort a link target (the text between the parentheses) into a kind, from its text
+    alone (no file system access).
 
-    Rules, first match wins:
+    The target is first read as CommonMark reads it (`inline.link_destination`): a title
+    (`url "t"`, `url (t)`) and `<…>` are set aside, and a target that is no destination at
+    all (`to be released`, `Open: https://x`: a space, then no title) is NOT_A_LINK. Then,
+    for the destination, first match wins:
     - empty or blank -> EMPTY;
     - equal to an allow-list entry, or below it (`../../issues/7`) -> ALLOWED;
     - `scheme:` followed by something other than whitespace -> URL, or MALFORMED_URL when it
       holds whitespace or does not parse; `//host/x` (scheme-relative) is a URL too;
     - holds `://` after other text (`Open: https://x`) -> MALFORMED_URL: a URL buried in words;
     - starts with `#` -> ANCHOR;
-    - holds whitespace -> PLACEHOLDER: a path never holds a raw space, so `Github (train/x)`
-      is words even though it contains `/`;
     - contains `/`, ends in `.md` (before `#`/`?`), or is `.`/`..` -> PATH; a leading `/`
       means the repository root, as on GitHub;
-    - anything else (`Baidu`, `ask-rbg.ai`, `LICENSE`) -> PLACEHOLDER.
+    - anything else (`Baidu`, `ask-rbg.ai`, `LICENSE`, `Repo (train/x)`: `Repo` with a
+      title) -> PLACEHOLDER.
     """
+    found = link_destination(target)
+    if found is None:
+        return TargetKind.NOT_A_LINK
+    target = found.url
     if not target.strip():
         return TargetKind.EMPTY
     if _is_allowed(target, allowlist):
@@ -77,8 +85,6 @@ def classify(target: str, allowlist: Sequence[str] = DEFAULT_ALLOWLIST) -> Targe
         return url_kind
     if target.startswith("#"):
         return TargetKind.ANCHOR
-    if _WHITESPACE.search(target):
-        return TargetKind.PLACEHOLDER
     if _looks_like_path(target):
         return TargetKind.PATH
     return TargetKind.PLACEHOLDER
@@ -118,14 +124,22 @@ def _looks_like_path(target: str) -> bool:
     return "/" in path or path.lower().endswith(".md") or path in {".", ".."}
 
 
+def destination(target: str) -> str:
+    """Where a link target points: its CommonMark destination, or the text itself when it is
+    no destination at all (so that a message can still show what was written)."""
+    found = link_destination(target)
+    return target if found is None else found.url
+
+
 def split_anchor(target: str) -> tuple[str, str | None]:
     """`dir/x%20y.md?plain=1#Top` -> (`dir/x y.md`, `Top`).
 
     Both parts are percent-decoded and NFC-normalised (the spec compares names in NFC). The
     anchor is None without `#` and `""` for a bare `#`. A `?query` is dropped: GitHub serves
-    the same file whatever the query says.
+    the same file whatever the query says. A title or `<…>` around the destination is
+    dropped first (`x.md "t"` -> `x.md`).
     """
-    path, hash_mark, anchor = target.partition("#")
+    path, hash_mark, anchor = destination(target).partition("#")
     path = path.partition("?")[0]
     decoded_anchor = _nfc(unquote(anchor)) if hash_mark else None
     return _nfc(unquote(path)), decoded_anchor

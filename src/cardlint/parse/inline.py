@@ -111,15 +111,13 @@ def links_in(source: Source, line: Line) -> Iterator[Link]:
             yield _link(source, line, match.start(), match.end("text"), match.end() - 1)
 
 
-
-
 def _link(source: Source, line: Line, open_: int, close: int, end: int) -> Link:
     base = line.start
     raw_target = line.text[close + 2 : end]
     lead = len(raw_target) - len(raw_target.lstrip())
+    # Kept as written, `<…>` and any title included: `link_destination` reads it, for card
+    # links and index cells alike, and a cell is compared with the card's link as written.
     target = raw_target.strip()
-    if target.startswith("<") and target.endswith(">"):
-        target, lead = target[1:-1], lead + 1
     target_start = base + close + 2 + lead
     return Link(
         text=line.text[open_ + 1 : close],
@@ -141,3 +139,95 @@ def table_cells(text: str, base: int) -> list[tuple[int, int]]:
         # A blank cell is an empty span at its end, never one that ends before it starts.
         cells.append((start, max(start, base + left + 1 + len(inner.rstrip()))))
     return cells
+
+
+# --- link destinations (CommonMark 6.3) -----------------------------------------------------
+
+_LINK_SPACE = " \t"  # a link's whitespace on one line: spaces and tabs
+_TITLE_CLOSE = {'"': '"', "'": "'", "(": ")"}
+
+
+@dataclass(frozen=True)
+class Destination:
+    """What CommonMark links to for `[text](raw)`: the URL and the optional title."""
+
+    url: str  # `<…>` dropped and backslash escapes removed
+    start: int  # where the destination is written inside `raw`, `<…>` included
+    end: int
+    title: str | None
+
+
+def link_destination(raw: str) -> Destination | None:
+    """Split the text between a link's parentheses into destination and title, as CommonMark
+    does, or None when CommonMark renders `[text](raw)` as literal text.
+
+    `https://x (same)`, `x "t"` and `x 't'` are a destination and a title; `<a b.md>` is one
+    destination with a space; `to be released` and `Open: https://x` are no link at all (a
+    bare destination ends at the first space, and what follows is not a title). Card links
+    and index cells both go through here, so both sides of a comparison read a link alike.
+    """
+    start = len(raw) - len(raw.lstrip(_LINK_SPACE))
+    end = _destination_end(raw, start)
+    if end is None:
+        return None
+    after = len(raw) - len(raw[end:].lstrip(_LINK_SPACE))
+    title: str | None = None
+    if after < len(raw):
+        title_end = _title_end(raw, after) if after > end else None
+        if title_end is None or raw[title_end:].strip(_LINK_SPACE):
+            return None
+        title = unescape(raw[after + 1 : title_end - 1])
+    written = raw[start:end]
+    url = written[1:-1] if written.startswith("<") else written
+    return Destination(unescape(url), start, end, title)
+
+
+def _escaped_at(raw: str, index: int) -> bool:
+    return raw[index] == "\\" and index + 1 < len(raw) and bool(_ESCAPED.match(raw, index))
+
+
+def _destination_end(raw: str, start: int) -> int | None:
+    """End of the destination written at `start`: `<…>` on one line, or a run without spaces
+    or control characters whose parentheses balance."""
+    index, depth = start, 0
+    pointed = raw.startswith("<", start)
+    if pointed:
+        index += 1
+    while index < len(raw):
+        char = raw[index]
+        if _escaped_at(raw, index):
+            index += 2
+            continue
+        if pointed:
+            if char == ">":
+                return index + 1
+            if char in "<\n":
+                return None
+        elif char in _LINK_SPACE or ord(char) < 0x20 or char == "\x7f":
+            break
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        index += 1
+    return None if pointed or depth else index
+
+
+def _title_end(raw: str, start: int) -> int | None:
+    """End of the title opening at `start`: `"…"`, `'…'` or `(…)` (escapes allowed)."""
+    close = _TITLE_CLOSE.get(raw[start])
+    if close is None:
+        return None
+    index = start + 1
+    while index < len(raw):
+        if _escaped_at(raw, index):
+            index += 2
+            continue
+        if raw[index] == close:
+            return index + 1
+        if close == ")" and raw[index] == "(":
+            return None
+        index += 1
+    return None

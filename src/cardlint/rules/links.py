@@ -1,21 +1,103 @@
-"""CL4xx: every link resolves inside the root; lab and architecture links follow the card."""
+"""CL4xx: every link resolves inside the root; lab and architecture links follow the card.
+
+One cause, one finding: on an index page, a link copied from the card its row lists is not
+reported again when the card's own link is (the card is what needs the edit), and a Model
+cell linking into `models/` at no card is CL502's (or CL503's), not a broken link here.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from cardlint import derive, linkcheck
+from cardlint.cardindex import Card
 from cardlint.diagnostics import Diagnostic, Severity
 from cardlint.linkcheck import Status, TargetKind
+from cardlint.parse.inline import link_destination
 from cardlint.records import Link, Span
-from cardlint.rules.context import CardContext, PageContext
+from cardlint.rules.context import CardContext, IndexContext, PageContext
+from cardlint.rules.crossfile import Listed, listed
 from cardlint.rules.registry import rule
 
 
 def _paths(ctx: PageContext) -> Iterator[tuple[Link, linkcheck.Resolution, str | None]]:
-    return iter(ctx.path_links)
+    copies = _copies(ctx)
+    return (item for item in ctx.path_links if item[0].span.start not in copies)
+
+
+def _links(ctx: PageContext) -> Iterator[Link]:
+    """The page's links, less the copies whose cause is reported on their card."""
+    copies = _copies(ctx)
+    return (link for link in ctx.record.links if link.span.start not in copies)
+
+
+def _listed_rows(ctx: IndexContext) -> dict[int, Listed]:
+    """Line -> the row on it, for every table row of the index page (memoised)."""
+    key = ("links", "rows")
+    if key not in ctx.memo:
+        ctx.memo[key] = {
+            item.row.span.line: item for table in ctx.record.tables for item in listed(ctx, table)
+        }
+    rows: dict[int, Listed] = ctx.memo[key]
+    return rows
+
+
+def _copies(ctx: PageContext) -> frozenset[int]:
+    """Starts of the index page's links that repeat, target for target, the Try-the-Model
+    link of the card their row lists, when that link is reported on the card itself.
+
+    The card is the cause: the generator copied its link, and fixing the card (then the
+    page, CL501) repairs every copy. A copy that is broken only here is still reported.
+    """
+    if not isinstance(ctx, IndexContext):
+        return frozenset()
+    key = ("links", "copies")
+    if key not in ctx.memo:
+        rows = _listed_rows(ctx)
+        ctx.memo[key] = frozenset(
+            link.span.start
+            for link in ctx.record.links
+            if (item := rows.get(link.span.line)) is not None
+            and item.card is not None
+            and link.target == item.card.try_url()
+            and _fails_on_card(ctx, item.card, link.target)
+        )
+    copies: frozenset[int] = ctx.memo[key]
+    return copies
+
+
+def _fails_on_card(ctx: IndexContext, card: Card, target: str) -> bool:
+    """Whether a link with this target gets a CL401-CL405 or CL408 finding on the card."""
+    kind = linkcheck.classify(target, ctx.config.link_allowlist)
+    if kind in (TargetKind.MALFORMED_URL, TargetKind.NOT_A_LINK):
+        return True
+    if kind in (TargetKind.PLACEHOLDER, TargetKind.EMPTY):
+        return not _names_a_file(ctx, card.rel, target)
+    if kind is not TargetKind.PATH:
+        return False
+    path, anchor = linkcheck.split_anchor(target)
+    found = ctx.resolver.resolve(card.rel, path)
+    if found.status in (Status.MISSING, Status.OUTSIDE_ROOT):
+        return True
+    if not anchor or found.status is not Status.OK or found.rel_path is None or found.is_dir:
+        return False
+    known = ctx.resolver.anchors_of(found.rel_path) if found.rel_path.endswith(".md") else None
+    return known is not None and anchor not in known
+
+
+def _missing_cards(ctx: PageContext) -> frozenset[int]:
+    """Starts of Model-cell links into `models/` at no card: CL502 (or CL503, for a repeated
+    row) reports them, with what the row should become; a CL401 would be the same defect."""
+    if not isinstance(ctx, IndexContext):
+        return frozenset()
+    return frozenset(
+        item.row.link.span.start
+        for item in _listed_rows(ctx).values()
+        if item.rel is not None and item.card is None and item.row.link is not None
+    )
 
 
 @rule("CL401", "broken-relative-link", "Relative link target does not exist", scope="page")
@@ -25,6 +107,10 @@ def broken_link(ctx: PageContext) -> Iterator[Diagnostic]:
     Resolves every relative link (a target holding `/` or ending in `.md`) against the
     card's folder and reports one whose file or folder does not exist under the root.
     Names are compared NFC-normalised, as macOS and Linux may store them differently.
+
+    On an index page, a Model cell linking into `models/` at a card that does not exist is
+    reported as CL502 instead. On every link rule, an index page's copy of the card's
+    Try-the-Model link (the Links cell) is not reported when the card reports its link.
 
     ## Why is this bad?
     A broken link is a dead end for the reader, and usually means the page it pointed to
@@ -37,8 +123,9 @@ def broken_link(ctx: PageContext) -> Iterator[Diagnostic]:
     ## Fix safety
     No fix: cardlint cannot know where the link should go.
     """
+    missing_cards = _missing_cards(ctx)
     for link, found, _ in _paths(ctx):
-        if found.status is Status.MISSING:
+        if found.status is Status.MISSING and link.span.start not in missing_cards:
             yield ctx.finding(
                 "CL401",
                 link.target_span,
@@ -89,7 +176,7 @@ def broken_anchor(ctx: PageContext) -> Iterator[Diagnostic]:
     No fix: several headings may be meant.
     """
     own: frozenset[str] | None = None
-    for link in ctx.record.links:
+    for link in _links(ctx):
         kind = linkcheck.classify(link.target, ctx.config.link_allowlist)
         if kind is TargetKind.ANCHOR:
             anchor = linkcheck.split_anchor(link.target)[1]
@@ -113,30 +200,36 @@ def _anchor_finding(ctx: PageContext, link: Link, anchor: str, where: str) -> Di
     )
 
 
-def _existing_file(ctx: PageContext, link: Link) -> bool:
+def _names_a_file(ctx: PageContext, page: str, target: str) -> bool:
     """`[license](LICENSE)`: a bare word that names a file beside the page is a path."""
-    if not link.target or any(c.isspace() for c in link.target):
+    path = linkcheck.split_anchor(target)[0]
+    if not path:
         return False
-    found = ctx.resolver.resolve(ctx.record.path, linkcheck.split_anchor(link.target)[0])
-    return found.status is Status.OK
+    return ctx.resolver.resolve(page, path).status is Status.OK
 
 
 @rule(
     "CL404",
     "placeholder-link-target",
     "Link target is plain words, not a URL or path",
-    severity=Severity.WARNING,
     scope="page",
 )
 def placeholder(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
-    Reports a link whose target is neither a URL nor a path: plain words such as
-    `(Playground)` or `(Limited demo)`, or nothing at all.
+    Reports a link whose destination is neither a URL nor a path: a plain word such as
+    `(Playground)` or `(Deprecated)`, a word with a title (`(Repo (train/deploy))` is the
+    destination `Repo` titled `train/deploy`), or nothing at all. A word that names a file
+    beside the page (`LICENSE`) is a path.
+
+    An error: CommonMark renders the link, clickable, as a relative link to a file of that
+    name, which does not exist (an empty target leads back to the page itself). Words with
+    spaces, which render as text, are CL408. An index page's copy of a card's link is
+    reported on the card only.
 
     ## Why is this bad?
-    The link renders as clickable (or as broken markdown) but leads nowhere; the words were
-    meant as a note, or a URL was never filled in.
+    The reader clicks and lands on a "not found" page; the word was meant as a note, or a
+    URL was never filled in.
 
     ## Example
     `- 🎮 [Try the Model](Playground)` should give the playground's URL.
@@ -144,36 +237,102 @@ def placeholder(ctx: PageContext) -> Iterator[Diagnostic]:
     ## Fix safety
     No fix: only the author knows the URL.
     """
-    for link in ctx.record.links:
+    for link in _links(ctx):
         kind = linkcheck.classify(link.target, ctx.config.link_allowlist)
-        if kind in (TargetKind.PLACEHOLDER, TargetKind.EMPTY) and not _existing_file(ctx, link):
-            shown = link.target or "(empty)"
+        if kind not in (TargetKind.PLACEHOLDER, TargetKind.EMPTY):
+            continue
+        if _names_a_file(ctx, ctx.record.path, link.target):
+            continue
+        if kind is TargetKind.EMPTY:
             yield ctx.finding(
-                "CL404",
-                link.target_span if link.target else link.span,
-                f"link target `{shown}` is neither a URL nor a path",
+                "CL404", link.span, "link target is empty: it leads back to this page"
             )
+            continue
+        yield ctx.finding(
+            "CL404",
+            link.target_span,
+            f"link target {_shown(link.target)} is neither a URL nor a path: "
+            "a link to a missing file",
+        )
+
+
+def _shown(target: str) -> str:
+    """The destination, and its title when there is one: `Repo` (title `train/deploy`)."""
+    found = link_destination(target)
+    if found is None or found.title is None:
+        return f"`{target}`"
+    return f"`{found.url}` (title `{found.title}`)"
 
 
 @rule("CL405", "malformed-url", "External URL is not well formed", scope="page")
 def malformed_url(ctx: PageContext) -> Iterator[Diagnostic]:
     """
     ## What it does
-    Checks the form of external URLs, without fetching them: no spaces, a host where the
-    scheme needs one, a valid port.
+    Checks the form of external URLs, without fetching them: a host where the scheme needs
+    one, a valid port, no space inside `<…>`. A title after the URL (`(https://x "t")`,
+    `(https://x (same as above))`) is CommonMark and is not part of the URL; a "URL" with
+    words around it (`(Open: https://x)`) renders as text and is CL408.
 
     ## Why is this bad?
-    A malformed URL does not render as a link, or opens the wrong page.
+    The link renders, but opens an error page or the wrong site.
 
     ## Example
-    `[Technical Documentation](https://example.com/a paper.pdf)`.
+    `[Technical Documentation](https:/example.com/paper.pdf)`: no host.
 
     ## Fix safety
-    No fix: the intended URL is unknown (percent-encoding a space may still be wrong).
+    No fix: the intended URL is unknown.
     """
-    for link in ctx.record.links:
+    for link in _links(ctx):
         if linkcheck.classify(link.target, ctx.config.link_allowlist) is TargetKind.MALFORMED_URL:
-            yield ctx.finding("CL405", link.target_span, f"URL `{link.target}` is malformed")
+            yield ctx.finding(
+                "CL405",
+                link.target_span,
+                f"URL `{linkcheck.destination(link.target)}` is malformed",
+            )
+
+
+_BURIED_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+://\S+")
+
+
+@rule(
+    "CL408",
+    "link-shown-as-text",
+    "Link target holds spaces: the page shows the markdown as text",
+    severity=Severity.WARNING,
+    scope="page",
+)
+def shown_as_text(ctx: PageContext) -> Iterator[Diagnostic]:
+    """
+    ## What it does
+    Reports `[text](target)` whose target CommonMark cannot read as a destination and a
+    title: words with spaces (`(to be released)`, `(Limited demo)`), or a URL with words
+    before or after it (`(Open: https://x)`). CommonMark then renders no link at all, but
+    the brackets and parentheses as literal text.
+
+    A warning, where a broken link is an error: nothing clickable misleads the reader, who
+    still sees the words, but the page shows raw markdown and the link meant is missing.
+
+    ## Why is this bad?
+    The reader sees `[Try the Model](to be released)` verbatim; a URL inside it is not
+    clickable.
+
+    ## Example
+    `- 🎮 [Try the Model](Open: https://example.com/demo)` should be
+    `- 🎮 [Try the Model](https://example.com/demo)`, and a note belongs outside the link.
+
+    ## Fix safety
+    No fix: what should be the link and what the note is the author's call.
+    """
+    for link in _links(ctx):
+        if linkcheck.classify(link.target, ctx.config.link_allowlist) is TargetKind.NOT_A_LINK:
+            shown = f"[{link.text}]({link.target})"
+            message = (
+                f"link target `{link.target}` is not a link: CommonMark shows `{shown}` as text"
+            )
+            url = _BURIED_URL.search(link.target)
+            if url is not None:
+                message += f"; the URL alone, `{url.group()}`, would be a link"
+            yield ctx.finding("CL408", link.target_span, message)
 
 
 def _nfc(text: str) -> str:
@@ -209,10 +368,10 @@ def lab_links(ctx: CardContext) -> Iterator[Diagnostic]:
         return
     expected = derive.lab_link(r.organization.value, ctx.config)
     for where, span, target in _lab_targets(ctx):
-        if _nfc(target) != _nfc(expected):
+        if _nfc(linkcheck.destination(target)) != _nfc(expected):
             yield ctx.replace(
                 "CL406",
-                span,
+                _destination_span(ctx, span, target),
                 expected,
                 f"{where} links to `{target}` but the organization's lab page is `{expected}`",
                 f"Link `{expected}`",
@@ -225,6 +384,14 @@ def lab_links(ctx: CardContext) -> Iterator[Diagnostic]:
             r.organization.span,
             f"card is in `models/{folder}/` but slug(organization) is `{lab}`",
         )
+
+
+def _destination_span(ctx: PageContext, span: Span, target: str) -> Span:
+    """Where the destination is written: a fix replaces it and keeps the link's title."""
+    found = link_destination(target)
+    if found is None or ctx.text(span) != target:
+        return span
+    return ctx.source.span(span.start + found.start, span.start + found.end)
 
 
 def _lab_targets(ctx: CardContext) -> Iterator[tuple[str, Span, str]]:
@@ -259,10 +426,11 @@ def architecture_link(ctx: CardContext) -> Iterator[Diagnostic]:
     if r.type is None or r.architecture_link is None:
         return
     expected = derive.architecture_link(r.type.value, ctx.config)
-    if _nfc(r.architecture_link.target) != _nfc(expected):
+    link = r.architecture_link
+    if _nfc(linkcheck.destination(link.target)) != _nfc(expected):
         yield ctx.replace(
             "CL407",
-            r.architecture_link.target_span,
+            _destination_span(ctx, link.target_span, link.target),
             expected,
             f"architecture link is `{r.architecture_link.target}` but the type "
             f"`{r.type.value}` calls for `{expected}`",
