@@ -22,7 +22,7 @@ def _raw(located: object) -> str | None:
 
 _UNSTATED = -1.0  # no readable value stated (the score is then recomputed)
 _NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
-_RATIO = re.compile(r"[0-9]{1,9}:1")
+_RATIO = re.compile(r"[0-9][0-9,]{0,12}:1")
 
 
 def _stated_number(raw: str | None) -> float | None:
@@ -133,24 +133,22 @@ class Card:
         return r.params.value, r.tokens.value
 
     def alscore(self, config: Config) -> float | None:
-        """The score the card states, else the one its inputs give.
-
-        Index pages copy the card: a card whose own score is wrong has its CL304, and `fix`
-        repairs the card before the pages, which then copy the repaired value.
-        """
-        stated = _stated_number(_raw(self.record.alscore))
-        if stated is not _UNSTATED:
-            return stated
+        """The score the inputs give (what the card says once fixed), else the stated one."""
         inputs = self.inputs()
-        return derive.alscore(*inputs, config) if inputs is not None else None
+        if inputs is not None:
+            return derive.alscore(*inputs, config)
+        stated = _stated_number(_raw(self.record.alscore))
+        return None if stated is _UNSTATED else stated
 
     def ratio(self, config: Config) -> int | None:
-        """The Token:Param ratio the card states (`23:1`), else the one its inputs give."""
-        raw = _raw(self.record.ratio)
-        if raw is not None and _RATIO.fullmatch(raw):
-            return int(raw.split(":", 1)[0])
         inputs = self.inputs()
         return derive.ratio(*inputs, config) if inputs is not None else None
+
+    def disputed(self, config: Config) -> bool:
+        """Whether the card states a derived value its inputs contradict (its own CL301 or
+        CL304): pages may then copy either value, and `fix` repairs the card first."""
+        alscore, ratio = _alscore_cell(self, config), _ratio_cell(self, config)
+        return len(alscore or ()) > 1 or len(ratio or ()) > 1
 
     def score(self, name: str) -> float | None:
         return next((value for n, _, value in self.record.scores if n == name), None)
@@ -169,19 +167,23 @@ class Card:
 
 
 def _alscore_cell(card: Card, config: Config) -> tuple[str, ...] | None:
-    raw = _raw(card.record.alscore)
-    if raw is not None and _stated_number(raw) is not _UNSTATED:
-        return (raw,)  # the page copies the card's text, whatever its precision
+    """What the card states, and what its inputs give where that differs: a card whose own
+    score is wrong has its CL304, and a page copying either value is no second defect."""
     value = card.alscore(config)
-    return ("-",) if value is None else (derive.format_alscore(value, config),)
+    computed = "-" if value is None else derive.format_alscore(value, config)
+    raw = _raw(card.record.alscore)
+    if raw is None or _stated_number(raw) is _UNSTATED or raw.strip() == computed:
+        return (computed,)
+    return (raw.strip(), computed)
 
 
 def _ratio_cell(card: Card, config: Config) -> tuple[str, ...] | None:
-    raw = _raw(card.record.ratio)
-    if raw is not None and _RATIO.fullmatch(raw):
-        return (raw,)
     n = card.ratio(config)
-    return ("-",) if n is None else (derive.format_ratio(n),)
+    computed = "-" if n is None else derive.format_ratio(n)
+    raw = _raw(card.record.ratio)
+    if raw is None or not _RATIO.fullmatch(raw.strip()) or raw.strip() == computed:
+        return (computed,)
+    return (raw.strip(), computed)
 
 
 def _raw_cell(attr: str) -> Callable[[Card, Config], tuple[str, ...] | None]:

@@ -193,3 +193,54 @@ def is_index(page: str) -> bool:
 
 def section_matches(pattern: str | None, section: str) -> bool:
     return pattern is None or re.search(pattern, section) is not None
+
+
+# --- what other pages state in their own words --------------------------------------------
+
+INNOVATIONS = "insights/architecture-innovations-*.md"
+
+# Members of the first kind are counted among the rows of a table listing the second: a lab
+# page's public models are the public rows of its one table.
+WITHIN: dict[str, str] = {"lab-public": "lab"}
+
+
+@dataclass(frozen=True)
+class StatementSpec:
+    """A count stated in a page's own words, which the index parser does not read."""
+
+    page: str
+    pattern: str  # searched in each line: group `n` the number, group `label` an entry's name
+    members: str  # a MEMBERS key; with a `label` group, an entry key ("type" counts by label)
+    label: str = ""  # the count's name in messages; an entry is named by its `label` group
+    section: str | None = None  # regex searched in the heading above the line
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """Where a page says what architecture a named model has, or where it ranks."""
+
+    page: str
+    section: str  # regex searched in the heading above
+    column: str | None = None  # a table column holding the type, its row naming the model
+    type: str | None = None  # without a column: every card linked in the section is this type
+    rank: str | None = None  # regex after such a link: group `n` its rank by ALScore
+
+
+STATEMENTS = (
+    StatementSpec(
+        INNOVATIONS, r"\bacross (?P<n>[0-9][0-9,]*) tracked models\b", "all", "Tracked models"
+    ),
+    StatementSpec(
+        INNOVATIONS,
+        r"^- \*\*(?P<label>[^*]+)\*\*: (?P<n>[0-9][0-9,]*) models?\b",
+        "type",
+        section="Architecture Distribution",
+    ),
+)
+
+CLAIMS = (
+    ClaimSpec(INNOVATIONS, "Notable Innovations", column="Architecture Type"),
+    ClaimSpec(
+        INNOVATIONS, r"Mixture-of-Experts", type="MoE", rank=r"Rank #(?P<n>[0-9]+) by ALScore"
+    ),
+)

@@ -113,14 +113,20 @@ _KEY_COLUMNS = {
 
 
 def _row_key(ctx: IndexContext, table: Table, key: str, item: Listed) -> tuple[int, float] | None:
-    """A row's sort key: its card's, or for a row that stands for no card, its own cell's."""
-    if item.valid and item.card is not None:
-        return pages.sort_key(item.card, key, ctx.config)
+    """A row's sort key as displayed: its own cell where that says what its card says (rows
+    that tie as shown may come in any order), else its card's; for a row that stands for no
+    card, its cell's."""
     headers = [h.strip().lower() for h in table.header]
     column = next((headers.index(c) for c in _KEY_COLUMNS[key] if c in headers), None)
-    if column is None or column >= len(item.row.cells):
-        return None
-    return pages.cell_key(item.row.cells[column].text, key)
+    cell = item.row.cells[column] if column is not None and column < len(item.row.cells) else None
+    if item.valid and item.card is not None:
+        expected = item.card.expected(headers[column], ctx.config) if column is not None else None
+        if cell is not None and expected is not None and cell.text in expected:
+            shown = pages.cell_key(cell.text, key)
+            if shown is not None:
+                return shown
+        return pages.sort_key(item.card, key, ctx.config)
+    return None if cell is None else pages.cell_key(cell.text, key)
 
 
 def _order_finding(

@@ -75,6 +75,8 @@ def missing_card(ctx: IndexContext) -> Iterator[Diagnostic]:
         for card in members:
             if card.rel in present:
                 continue
+            if cutoff is not None and card.disputed(ctx.config):
+                continue  # its rank is open until its own CL301/CL304 is fixed
             if cutoff is not None and pages.sort_key(card, spec.key or "", ctx.config) <= cutoff:
                 continue
             header = ctx.source.span(table.span.start, table.span.start)
