@@ -73,8 +73,14 @@ def test_directories_are_walked_recursively() -> None:
 def test_pages_listing_a_passed_card_are_checked_too() -> None:
     result = run("check", "--format", "json", "--root", str(CARDS), str(CARDS / "models"))
     data = json.loads(result.output)
-    listing = {"labs/tidewater-ai.md", "labs/lintworks.md", "labs/orthograph-inc-labs.md",
-               "architectures/dense.md", "architectures/moe.md", "README.md"}
+    listing = {
+        "labs/tidewater-ai.md",
+        "labs/lintworks.md",
+        "labs/orthograph-inc-labs.md",
+        "architectures/dense.md",
+        "architectures/moe.md",
+        "README.md",
+    }
     assert data["files"] == len(list((CARDS / "models").rglob("*.md"))) + len(listing)
 
 
